@@ -1,0 +1,64 @@
+//! The `leerstand` command: a thin layer that parses arguments and calls the crates.
+
+mod db;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Vacancy analysis for the towns of the Allianz "Thüringer Becken": import cadastre and
+/// registers into PostGIS, classify buildings and plots, serve maps.
+#[derive(Debug, Parser)]
+#[command(name = "leerstand", version, max_term_width = 100)]
+struct Cli {
+    /// PostgreSQL/PostGIS database to work on.
+    #[arg(long, env = "DATABASE_URL", default_value = store::DEFAULT_DATABASE_URL,
+          hide_default_value = true, global = true)]
+    database_url: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Set up and inspect the database schema.
+    #[command(subcommand)]
+    Db(db::DbCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&anyhow::Error::from(e)),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Db(cmd) => db::run(cmd, &cli.database_url).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// Prints the error with its chain of causes, the way a planner can act on it.
+fn fail(error: &anyhow::Error) -> ExitCode {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {error}");
+    for cause in error.chain().skip(1) {
+        let _ = writeln!(err, "  caused by: {cause}");
+    }
+    ExitCode::FAILURE
+}

@@ -1,0 +1,80 @@
+//! `leerstand db migrate` and `leerstand db status` as a planner runs them, against a fresh
+//! database of their own.
+
+// Helpers of a test fail loudly: unwrap and expect are what they are for.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+use sqlx::PgPool;
+
+/// The URL of the test's own database: the server from DATABASE_URL, the database that
+/// `#[sqlx::test]` created.
+fn url_of(pool: &PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let db = pool
+        .connect_options()
+        .get_database()
+        .expect("database name")
+        .to_owned();
+    let cut = base.rfind('/').expect("URL with a database");
+    format!("{}/{db}", &base[..cut])
+}
+
+fn leerstand(url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leerstand"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run leerstand")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[sqlx::test(migrations = false)]
+async fn migrate_then_status(pool: PgPool) {
+    let url = url_of(&pool);
+
+    let before = leerstand(&url, &["db", "status"]);
+    assert!(before.status.success());
+    assert!(stdout(&before).contains("5 pending"), "{}", stdout(&before));
+
+    let first = leerstand(&url, &["db", "migrate"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(stdout(&first).trim(), "applied migrations 1, 2, 3, 4, 5");
+
+    let second = leerstand(&url, &["db", "migrate"]);
+    assert!(second.status.success());
+    assert_eq!(
+        stdout(&second).trim(),
+        "schema is up to date; nothing to apply"
+    );
+
+    let after = stdout(&leerstand(&url, &["db", "status"]));
+    assert!(after.contains("PostGIS     3."), "{after}");
+    assert_eq!(after.matches(" applied 20").count(), 5, "{after}");
+    assert!(!after.contains("pending"), "{after}");
+    assert!(!after.contains(":leerstand@"), "password shown: {after}");
+}
+
+#[test]
+fn unreachable_database_is_a_clear_error() {
+    let out = leerstand(
+        "postgres://nobody:secret@127.0.0.1:1/nowhere",
+        &["db", "status"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot connect to the database at postgres://nobody:***@127.0.0.1:1/nowhere"),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "{err}");
+}

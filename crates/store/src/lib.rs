@@ -1,0 +1,91 @@
+//! PostGIS storage of leerstand: connecting, the embedded schema migrations, and database
+//! status. Every query binds its parameters; nothing is formatted into SQL.
+
+mod error;
+mod status;
+
+pub use error::StoreError;
+pub use status::{status, DbStatus, MigrationState};
+
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+
+/// The schema, embedded in the binary. Migrations are numbered and never edited once released.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// The database used when neither `--database-url` nor `DATABASE_URL` says otherwise; the
+/// set-up script creates exactly this role and database.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://leerstand:leerstand@127.0.0.1:5432/leerstand";
+
+/// Opens a connection pool, failing fast with the server's answer when it cannot connect.
+pub async fn connect(url: &str) -> Result<PgPool, StoreError> {
+    let options: PgConnectOptions = url.parse().map_err(|source| StoreError::Connect {
+        target: redact(url),
+        source,
+    })?;
+    // One direct attempt first: the pool would retry a refused connection until its timeout.
+    PgConnection::connect_with(&options)
+        .await
+        .map_err(|source| StoreError::Connect {
+            target: redact(url),
+            source,
+        })?
+        .close()
+        .await
+        .ok();
+    PgPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|source| StoreError::Connect {
+            target: redact(url),
+            source,
+        })
+}
+
+/// Applies the pending migrations; returns the versions it applied (empty when up to date).
+pub async fn migrate(pool: &PgPool) -> Result<Vec<i64>, StoreError> {
+    let before = status::applied_versions(pool).await?;
+    MIGRATOR.run(pool).await?;
+    let after = status::applied_versions(pool).await?;
+    Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    else {
+        return "<invalid database URL>".to_owned();
+    };
+    let scheme = &url[..url.len() - rest.len()];
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) => {
+            let user = authority[..at].split(':').next().unwrap_or("");
+            format!("{scheme}{user}:***{}", &rest[at..])
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://leerstand:geheim@127.0.0.1:5432/leerstand"),
+            "postgres://leerstand:***@127.0.0.1:5432/leerstand"
+        );
+        assert_eq!(
+            super::redact("postgres://127.0.0.1/x"),
+            "postgres://127.0.0.1/x"
+        );
+        assert_eq!(super::redact("mysql://a:b@c/d"), "<invalid database URL>");
+    }
+}
