@@ -1,6 +1,9 @@
 //! The `leerstand` command: a thin layer that parses arguments and calls the crates.
 
+mod analyze;
 mod db;
+mod generate;
+mod import;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,6 +30,13 @@ enum Command {
     /// Set up and inspect the database schema.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Generate the demo data set: ALKIS (NAS, GeoPackage), registers, ground truth.
+    Generate(generate::GenerateArgs),
+    /// Import ALKIS NAS, any OGR vector layer, or a register CSV (one transaction each).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Classify every building and plot, store the run, print a summary per town.
+    Analyze(analyze::AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +55,9 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Db(cmd) => db::run(cmd, &cli.database_url).await,
+            Command::Generate(args) => generate::run(args),
+            Command::Import(cmd) => import::run(cmd, &cli.database_url).await,
+            Command::Analyze(args) => analyze::run(args, &cli.database_url).await,
         }
     });
     match result {

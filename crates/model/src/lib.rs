@@ -8,6 +8,7 @@ mod address;
 mod building;
 mod case;
 mod error;
+pub mod facts;
 mod ids;
 mod land_use;
 mod municipality;
@@ -15,7 +16,7 @@ mod offer;
 mod parcel;
 mod verdict;
 
-pub use address::{Address, HouseNumber};
+pub use address::{normalize_street, Address, HouseNumber};
 pub use building::{Building, BuildingFunction, BuildingUse};
 pub use case::{Case, CaseStatus, CaseTransition};
 pub use error::ModelError;

@@ -17,10 +17,36 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// Stored data that the code cannot read (a broken geometry, an unknown class).
+    #[error("{operation}: {detail}")]
+    Data {
+        operation: &'static str,
+        detail: String,
+    },
+    /// A staged row was refused while validating or merging an import; `at` names the file
+    /// and line or feature id it came from.
+    #[error("{at}: {field}: {reason}")]
+    Rejected {
+        at: String,
+        field: String,
+        reason: String,
+    },
 }
 
 impl StoreError {
     pub(crate) fn query(operation: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
         move |source| Self::Query { operation, source }
+    }
+
+    pub(crate) fn rejected(
+        at: impl Into<String>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::Rejected {
+            at: at.into(),
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }

@@ -1,10 +1,23 @@
-//! PostGIS storage of leerstand: connecting, the embedded schema migrations, and database
-//! status. Every query binds its parameters; nothing is formatted into SQL.
+//! PostGIS storage of leerstand: connecting, the embedded schema migrations, database
+//! status, and the bulk-load machinery of the importers (binary COPY into staging, set-based
+//! merge). Every query binds its parameters; nothing is formatted into SQL.
 
+pub mod copy;
 mod error;
+pub mod ewkb;
+pub mod facts;
+pub mod load;
+mod merge;
+pub mod runs;
 mod status;
+pub mod wkb;
 
+pub use copy::CopyBuf;
 pub use error::StoreError;
+pub use load::{
+    begin, srid_known, BatchKind, Begin, Import, ImportReport, MatchPolicy, MergeOptions, Staging,
+    TableCounts,
+};
 pub use status::{status, DbStatus, MigrationState};
 
 use std::time::Duration;

@@ -42,7 +42,7 @@ async fn status_lists_pending_before_migrating(pool: PgPool) {
 
 /// Inserts a municipality, a parcel and a building that satisfy every constraint.
 async fn seed(pool: &PgPool) -> (i64, i64) {
-    sqlx::query("INSERT INTO municipality (ags, name) VALUES ('16068051', 'Sömmerda')")
+    sqlx::query("INSERT INTO municipality (ags, name) VALUES ('16068051', 'Sömmerda') ON CONFLICT DO NOTHING")
         .execute(pool)
         .await
         .unwrap();

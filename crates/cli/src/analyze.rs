@@ -1,0 +1,310 @@
+//! `leerstand analyze`: read the facts from PostGIS, classify every building and plot, store
+//! the run with its verdicts, print a summary per town; optionally score against ground truth.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use analysis::evaluate::{evaluate, Evaluation};
+use analysis::{AnalysisConfig, AreaStats, Outcome};
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use clap::Args;
+use model::Ags;
+use store::runs::VerdictRow;
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The day to judge for (evidence ages relative to it); default: today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<NaiveDate>,
+    /// Weights and thresholds (TOML; missing keys keep their defaults, see docs/analysis.md).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Score the verdicts against a ground-truth file (truth.csv of `leerstand generate`).
+    #[arg(long, value_name = "TRUTH.csv")]
+    evaluate: Option<PathBuf>,
+    /// List the verdicts that changed since the previous run.
+    #[arg(long)]
+    compare: bool,
+}
+
+pub async fn run(args: AnalyzeArgs, database_url: &str) -> anyhow::Result<()> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str::<AnalysisConfig>(&text)
+                .with_context(|| format!("{}: not a valid analysis config", path.display()))?
+        }
+        None => AnalysisConfig::default(),
+    };
+    config.as_of = args
+        .as_of
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+
+    let pool = store::connect(database_url).await?;
+    if !store::status(&pool).await?.is_up_to_date() {
+        bail!("the database schema is not up to date: run `leerstand db migrate` first");
+    }
+    let started = Instant::now();
+    store::facts::prepare(&pool).await?;
+    let facts = store::facts::load(&pool).await?;
+    let read = started.elapsed();
+    if facts.buildings.is_empty() && facts.parcels.is_empty() {
+        bail!("nothing to analyse: import ALKIS data first (`leerstand import alkis …`)");
+    }
+    tracing::info!(
+        buildings = facts.buildings.len(),
+        parcels = facts.parcels.len(),
+        seconds = read.as_secs_f64(),
+        "facts read"
+    );
+
+    let t = Instant::now();
+    let outcome = analysis::classify(&facts.buildings, &facts.parcels, facts.coverage, &config);
+    let located: HashMap<i64, (Option<Ags>, Option<i64>)> = facts
+        .parcels
+        .iter()
+        .map(|p| (p.id, (p.ags, p.district_id)))
+        .collect();
+    let locate = |id: i64| located.get(&id).copied().unwrap_or((None, None));
+    let stats = analysis::stats::summarise(
+        &outcome.buildings,
+        &outcome.parcels,
+        &locate,
+        &config.forecast,
+    );
+    let classified = t.elapsed();
+    tracing::info!(seconds = classified.as_secs_f64(), "classified");
+
+    let t = Instant::now();
+    let params = serde_json::to_value(&config)?;
+    let summary = serde_json::to_value(&stats)?;
+    let rows = outcome
+        .buildings
+        .iter()
+        .map(|b| VerdictRow::Building {
+            id: b.building_id,
+            verdict: &b.verdict,
+        })
+        .chain(outcome.parcels.iter().map(|p| VerdictRow::Parcel {
+            id: p.parcel_id,
+            verdict: &p.verdict,
+        }));
+    let run = store::runs::save_run(&pool, &params, &facts.input_batches, &summary, rows).await?;
+    let written = t.elapsed();
+
+    let names = store::facts::area_names(&pool).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "analysis run {run}: {} buildings and {} parcels judged as of {} \
+         (read {:.1} s, classify {:.1} s, write {:.1} s)",
+        outcome.buildings.len(),
+        facts.parcels.len(),
+        config.as_of,
+        read.as_secs_f64(),
+        classified.as_secs_f64(),
+        written.as_secs_f64()
+    )?;
+    print_summary(&mut out, &stats, &names)?;
+
+    if args.compare {
+        let runs = store::runs::latest_runs(&pool).await?;
+        if let [newer, older] = runs[..] {
+            let changes = store::runs::compare(&pool, older, newer).await?;
+            let new = changes.iter().filter(|c| c.before.is_none()).count();
+            let resolved = changes.iter().filter(|c| c.after.is_none()).count();
+            writeln!(
+                out,
+                "\ncompared with run {older}: {new} new, {resolved} resolved, {} changed",
+                changes.len() - new - resolved
+            )?;
+            for c in changes.iter().take(20) {
+                writeln!(
+                    out,
+                    "  {:<8} {}  {} → {}",
+                    c.kind,
+                    c.alkis_id,
+                    c.before.as_deref().unwrap_or("–"),
+                    c.after.as_deref().unwrap_or("–")
+                )?;
+            }
+        } else {
+            writeln!(out, "\nno earlier run to compare with")?;
+        }
+    }
+
+    if let Some(truth) = &args.evaluate {
+        let (buildings, parcels) = evaluate_against(truth, &outcome, &facts)?;
+        print_evaluation(&mut out, "buildings", &buildings)?;
+        print_evaluation(&mut out, "parcels", &parcels)?;
+    }
+    Ok(())
+}
+
+fn print_summary(
+    out: &mut impl Write,
+    stats: &[AreaStats],
+    names: &store::facts::AreaNames,
+) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "\n{:<24} {:>9} {:>9} {:>7} {:>7} {:>6} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8}",
+        "town",
+        "buildings",
+        "dwellings",
+        "vacant",
+        "partly",
+        "rate",
+        "risk",
+        "gaps",
+        "gap ha",
+        "potential",
+        "fc 5y",
+        "fc 10y"
+    )?;
+    for s in stats.iter().filter(|s| s.district_id.is_none()) {
+        let name = s
+            .ags
+            .and_then(|a| names.towns.get(&a).cloned())
+            .unwrap_or_else(|| {
+                s.ags
+                    .map_or_else(|| "(no town)".to_owned(), |a| a.to_string())
+            });
+        writeln!(
+            out,
+            "{:<24} {:>9} {:>9} {:>7} {:>7} {:>5.1}% {:>6} {:>6} {:>8.2} {:>9.0} {:>8.1} {:>8.1}",
+            name,
+            s.buildings,
+            s.dwellings,
+            s.vacant,
+            s.partly_vacant,
+            s.vacancy_rate * 100.0,
+            s.risk,
+            s.gaps,
+            s.gap_area_ha,
+            s.potential_dwellings,
+            s.forecast_5y,
+            s.forecast_10y
+        )?;
+    }
+    Ok(())
+}
+
+/// Reads `kind,alkis_id,class,…` and pairs each row with the verdict of the run.
+fn evaluate_against(
+    path: &Path,
+    outcome: &Outcome,
+    facts: &store::facts::Facts,
+) -> anyhow::Result<(Evaluation, Evaluation)> {
+    let building_alkis: HashMap<i64, &str> = facts
+        .buildings
+        .iter()
+        .map(|b| (b.id, b.alkis_id.as_str()))
+        .collect();
+    let parcel_alkis: HashMap<i64, &str> = facts
+        .parcels
+        .iter()
+        .map(|p| (p.id, p.alkis_id.as_str()))
+        .collect();
+    let predicted_buildings: HashMap<&str, &str> = outcome
+        .buildings
+        .iter()
+        .filter_map(|b| {
+            Some((
+                *building_alkis.get(&b.building_id)?,
+                b.verdict.class.as_str(),
+            ))
+        })
+        .collect();
+    let predicted_parcels: HashMap<&str, &str> = outcome
+        .parcels
+        .iter()
+        .filter_map(|p| Some((*parcel_alkis.get(&p.parcel_id)?, p.verdict.class.as_str())))
+        .collect();
+
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .with_context(|| format!("{}: no column {name:?}", path.display()))
+    };
+    let (kind, id, class) = (col("kind")?, col("alkis_id")?, col("class")?);
+    let mut buildings: Vec<(String, String)> = Vec::new();
+    let mut parcels: Vec<(String, String)> = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.with_context(|| format!("{}: line {}", path.display(), line + 2))?;
+        let field = |i: usize| record.get(i).unwrap_or("").to_owned();
+        let (k, alkis, truth) = (field(kind), field(id), field(class));
+        match k.as_str() {
+            "building" => {
+                let p = predicted_buildings
+                    .get(alkis.as_str())
+                    .copied()
+                    .unwrap_or("missing");
+                buildings.push((truth, p.to_owned()));
+            }
+            "parcel" => {
+                let p = predicted_parcels
+                    .get(alkis.as_str())
+                    .copied()
+                    .unwrap_or("none");
+                parcels.push((truth, p.to_owned()));
+            }
+            other => bail!(
+                "{}: line {}: unknown kind {other:?}",
+                path.display(),
+                line + 2
+            ),
+        }
+    }
+    Ok((
+        evaluate(buildings.iter().map(|(t, p)| (t.as_str(), p.as_str()))),
+        evaluate(parcels.iter().map(|(t, p)| (t.as_str(), p.as_str()))),
+    ))
+}
+
+fn print_evaluation(out: &mut impl Write, what: &str, e: &Evaluation) -> anyhow::Result<()> {
+    writeln!(out, "\nevaluation of {what}")?;
+    writeln!(
+        out,
+        "  {:<22} {:>8} {:>9} {:>9} {:>7} {:>7}",
+        "class", "truth", "predicted", "precision", "recall", "F1"
+    )?;
+    for s in &e.scores {
+        writeln!(
+            out,
+            "  {:<22} {:>8} {:>9} {:>9.3} {:>7.3} {:>7.3}",
+            s.class, s.support, s.predicted, s.precision, s.recall, s.f1
+        )?;
+    }
+    writeln!(out, "  confusion (rows: truth, columns: predicted)")?;
+    write!(out, "  {:<22}", "")?;
+    for c in &e.classes {
+        write!(out, " {:>9}", abbreviate(c))?;
+    }
+    writeln!(out)?;
+    for t in &e.classes {
+        write!(out, "  {t:<22}")?;
+        for p in &e.classes {
+            let n = e
+                .confusion
+                .get(&(t.clone(), p.clone()))
+                .copied()
+                .unwrap_or(0);
+            write!(out, " {n:>9}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn abbreviate(class: &str) -> String {
+    class.chars().take(9).collect()
+}

@@ -1,0 +1,342 @@
+//! Fans every generated object out to its files: NAS per town, the GeoPackage, the registers
+//! and `truth.csv`, and counts what was written for the manifest.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::geom::wkb_point;
+use crate::gpkg::GpkgWriter;
+use crate::nas::NasWriter;
+use crate::record::{LandUseRec, ParcelRec, TownInfo, Unit};
+use crate::registers::Registers;
+use crate::settlement::{building_truth, Built, SettlementSpec};
+use crate::town::sub_seed;
+use crate::GenError;
+
+/// What was written for one town.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TownCounts {
+    pub ags: String,
+    pub name: String,
+    pub settlements: u32,
+    pub inhabitants: u64,
+    pub parcels: u64,
+    pub buildings: u64,
+    pub addresses: u64,
+    pub streets: u64,
+    pub land_use: u64,
+    pub nas_objects: u64,
+    pub dwellings: u64,
+    pub vacant_dwellings: u64,
+    /// Dwellings and vacant dwellings in the main settlement and in the villages.
+    pub core_dwellings: u64,
+    pub core_vacant_dwellings: u64,
+    pub truth_buildings: BTreeMap<String, u64>,
+    pub truth_parcels: BTreeMap<String, u64>,
+}
+
+pub struct Output {
+    dir: PathBuf,
+    seed: u64,
+    begins: String,
+    nas: Option<NasWriter>,
+    pub nas_files: Vec<String>,
+    gpkg: GpkgWriter,
+    regs: Registers,
+    truth: BufWriter<File>,
+    truth_path: PathBuf,
+    reg_rng: ChaCha8Rng,
+    pub counts: Vec<TownCounts>,
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Output").field("dir", &self.dir).finish()
+    }
+}
+
+/// ASCII file name part of a town name: `Sömmerda` → `soemmerda`.
+pub fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' => s.push_str("ae"),
+            'ö' => s.push_str("oe"),
+            'ü' => s.push_str("ue"),
+            'ß' => s.push_str("ss"),
+            c if c.is_ascii_alphanumeric() => s.push(c),
+            _ => {
+                if !s.ends_with('-') {
+                    s.push('-');
+                }
+            }
+        }
+    }
+    s.trim_matches('-').to_owned()
+}
+
+impl Output {
+    pub fn create(
+        dir: &Path,
+        seed: u64,
+        noise: f64,
+        reference_date: &str,
+    ) -> Result<Self, GenError> {
+        for sub in ["alkis", "registers"] {
+            let d = dir.join(sub);
+            std::fs::create_dir_all(&d).map_err(GenError::io(&d))?;
+        }
+        // Objects "begin" on a day derived from the seed, never from the clock.
+        let begins = format!(
+            "{}-{:02}-{:02}T08:00:00Z",
+            2010 + sub_seed(seed, &[9]) % 10,
+            1 + sub_seed(seed, &[10]) % 12,
+            1 + sub_seed(seed, &[11]) % 28
+        );
+        let gpkg = GpkgWriter::create(
+            &dir.join("alkis.gpkg"),
+            &format!("{reference_date}T00:00:00Z"),
+        )?;
+        let regs = Registers::create(&dir.join("registers"), noise, reference_date)?;
+        let truth_path = dir.join("truth.csv");
+        let f = File::create(&truth_path).map_err(GenError::io(&truth_path))?;
+        let mut truth = BufWriter::with_capacity(1 << 18, f);
+        truth
+            .write_all(b"kind,alkis_id,class,dwellings,vacant_dwellings\n")
+            .map_err(GenError::io(&truth_path))?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            seed,
+            begins,
+            nas: None,
+            nas_files: Vec::new(),
+            gpkg,
+            regs,
+            truth,
+            truth_path,
+            reg_rng: ChaCha8Rng::seed_from_u64(seed),
+            counts: Vec::new(),
+        })
+    }
+
+    pub fn begin_town(
+        &mut self,
+        town: &TownInfo,
+        bounds: (i64, i64, i64, i64),
+    ) -> Result<(), GenError> {
+        let stem = format!("{}_{}", town.ags, slug(&town.name));
+        self.nas = Some(NasWriter::new(
+            &self.dir.join("alkis"),
+            stem,
+            town.clone(),
+            bounds,
+            self.begins.clone(),
+        ));
+        self.reg_rng = ChaCha8Rng::seed_from_u64(sub_seed(self.seed, &[5, town.index as u64]));
+        self.counts.push(TownCounts {
+            ags: town.ags.clone(),
+            name: town.name.clone(),
+            ..TownCounts::default()
+        });
+        Ok(())
+    }
+
+    pub fn end_town(&mut self, _town: &TownInfo) -> Result<(), GenError> {
+        if let Some(nas) = self.nas.take() {
+            self.nas_files.extend(nas.finish()?);
+        }
+        Ok(())
+    }
+
+    fn nas(&mut self) -> Result<&mut NasWriter, GenError> {
+        self.nas
+            .as_mut()
+            .ok_or_else(|| GenError::Option("no town begun".into()))
+    }
+
+    fn count(&mut self) -> &mut TownCounts {
+        if self.counts.is_empty() {
+            self.counts.push(TownCounts::default());
+        }
+        let n = self.counts.len() - 1;
+        &mut self.counts[n]
+    }
+
+    fn truth_line(&mut self, line: &str) -> Result<(), GenError> {
+        self.truth
+            .write_all(line.as_bytes())
+            .map_err(GenError::io(&self.truth_path))
+    }
+
+    fn parcel(&mut self, town: &TownInfo, p: &ParcelRec) -> Result<(), GenError> {
+        self.nas()?.parcel(p)?;
+        let area = p.ring.area_m2().round();
+        self.gpkg.parcel(
+            p.ring.wkb_multipolygon(),
+            &p.id,
+            p.kz.to_string(),
+            &town.ags,
+            area,
+        )?;
+        self.truth_line(&format!("parcel,{},{},,\n", p.id, p.truth.as_str()))?;
+        let mut rng = std::mem::replace(&mut self.reg_rng, ChaCha8Rng::seed_from_u64(0));
+        let r = self.regs.parcel(p, &mut rng);
+        self.reg_rng = rng;
+        r?;
+        let c = self.count();
+        c.parcels += 1;
+        c.nas_objects += 1;
+        *c.truth_parcels
+            .entry(p.truth.as_str().to_owned())
+            .or_insert(0) += 1;
+        Ok(())
+    }
+
+    fn land_use(&mut self, l: &LandUseRec) -> Result<(), GenError> {
+        self.nas()?.land_use(l)?;
+        self.gpkg.land_use(
+            l.ring.wkb_multipolygon(),
+            &l.id,
+            l.class.feature_type(),
+            l.function,
+        )?;
+        let c = self.count();
+        c.land_use += 1;
+        c.nas_objects += 1;
+        Ok(())
+    }
+
+    pub fn field(
+        &mut self,
+        town: &TownInfo,
+        p: &ParcelRec,
+        l: &LandUseRec,
+    ) -> Result<(), GenError> {
+        self.parcel(town, p)?;
+        self.land_use(l)
+    }
+
+    pub fn settlement(
+        &mut self,
+        town: &TownInfo,
+        spec: &SettlementSpec,
+        built: &Built,
+    ) -> Result<(), GenError> {
+        self.count().settlements += 1;
+        for s in &built.streets {
+            self.nas()?.street(s)?;
+            let c = self.count();
+            c.streets += 1;
+            c.nas_objects += 1;
+        }
+        for a in &built.addresses {
+            self.nas()?.address(a)?;
+            let c = self.count();
+            c.addresses += 1;
+            c.nas_objects += 1;
+        }
+        for p in &built.parcels {
+            self.parcel(town, p)?;
+        }
+        for b in &built.buildings {
+            self.nas()?.building(b)?;
+            let kz = b.parcel.map(|k| k.to_string()).unwrap_or_default();
+            self.gpkg
+                .building(b.ring.wkb_multipolygon(), &b.id, b.function, b.storeys, kz)?;
+            if let Some(a) = &b.address {
+                self.gpkg.address(
+                    wkb_point(a.pos),
+                    &a.id,
+                    &town.ags,
+                    &a.street,
+                    a.house_number(),
+                    &town.plz,
+                    &b.id,
+                )?;
+            }
+            let mut residents = 0u64;
+            for u in &b.units {
+                if let Unit::Dwelling { bands, .. } = u {
+                    residents += bands.iter().map(|&x| u64::from(x)).sum::<u64>();
+                }
+            }
+            if let Some(t) = building_truth(b) {
+                let units = b.units.len() as u64;
+                let vacant = b.units.iter().filter(|u| u.is_vacant()).count() as u64;
+                self.truth_line(&format!(
+                    "building,{},{},{units},{vacant}\n",
+                    b.id,
+                    t.as_str()
+                ))?;
+                let mut rng = std::mem::replace(&mut self.reg_rng, ChaCha8Rng::seed_from_u64(0));
+                let r = self.regs.building(town, b, t, spec.core, &mut rng);
+                self.reg_rng = rng;
+                r?;
+                let dwellings = b
+                    .units
+                    .iter()
+                    .filter(|u| !matches!(u, Unit::Business | Unit::Vacant { business: true, .. }))
+                    .count() as u64;
+                let vacant_d = b
+                    .units
+                    .iter()
+                    .filter(|u| {
+                        matches!(
+                            u,
+                            Unit::Vacant {
+                                business: false,
+                                ..
+                            }
+                        )
+                    })
+                    .count() as u64;
+                let c = self.count();
+                c.dwellings += dwellings;
+                c.vacant_dwellings += vacant_d;
+                if spec.core {
+                    c.core_dwellings += dwellings;
+                    c.core_vacant_dwellings += vacant_d;
+                }
+                *c.truth_buildings.entry(t.as_str().to_owned()).or_insert(0) += 1;
+            }
+            let c = self.count();
+            c.buildings += 1;
+            c.nas_objects += 1;
+            c.inhabitants += residents;
+        }
+        for l in &built.land_use {
+            self.land_use(l)?;
+        }
+        Ok(())
+    }
+
+    /// Closes every file; returns the paths written, relative to the output directory.
+    pub fn finish(mut self) -> Result<(Vec<String>, Vec<TownCounts>), GenError> {
+        if let Some(nas) = self.nas.take() {
+            self.nas_files.extend(nas.finish()?);
+        }
+        self.gpkg.finish()?;
+        self.regs.finish()?;
+        self.truth.flush().map_err(GenError::io(&self.truth_path))?;
+        let mut files = self.nas_files.clone();
+        files.extend(
+            [
+                "alkis.gpkg",
+                "registers/residents.csv",
+                "registers/meters.csv",
+                "registers/survey.csv",
+                "registers/reports.csv",
+                "truth.csv",
+            ]
+            .map(String::from),
+        );
+        files.sort();
+        Ok((files, self.counts))
+    }
+}

@@ -1,0 +1,322 @@
+//! Gathering the facts the analysis judges: buildings with their addresses, residents,
+//! meters, surveys, moderated reports and overrides; parcels with outline, land use and
+//! district. One query per kind, joined in memory by id.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use model::facts::{
+    AddressFacts, BuildingFacts, Coverage, Finding, Medium, Meter, Override, ParcelFacts, Report,
+    Residents, Survey,
+};
+use model::{Ags, AlkisId, BuildingFunction, LandUseClass, VacancyClass};
+use sqlx::PgPool;
+
+use crate::StoreError;
+
+// Rows as the queries return them.
+type ResidentRow = (i64, NaiveDate, i16, i16, i16, i16, i16, Option<NaiveDate>);
+type SurveyRow = (i64, NaiveDate, String, Option<i16>, Option<i16>, String);
+type BuildingRow = (i64, String, i16, Option<i16>, Option<i16>, f64, Option<i64>);
+type ParcelRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<i64>,
+    Vec<u8>,
+    f64,
+    Option<String>,
+    bool,
+);
+type OverrideRow = (Option<i64>, Option<i64>, String, String, String, NaiveDate);
+
+/// Everything one analysis run reads.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub coverage: Coverage,
+    pub buildings: Vec<BuildingFacts>,
+    pub parcels: Vec<ParcelFacts>,
+    /// The import batches the facts come from, recorded with the run.
+    pub input_batches: Vec<i64>,
+}
+
+fn bad(operation: &'static str, detail: String) -> StoreError {
+    StoreError::Data { operation, detail }
+}
+
+fn alkis_id(s: &str, what: &'static str) -> Result<AlkisId, StoreError> {
+    s.trim().parse().map_err(|e| bad(what, format!("{e}")))
+}
+
+fn finding(s: &str) -> Finding {
+    match s {
+        "occupied" => Finding::Occupied,
+        "vacant" => Finding::Vacant,
+        "partly_vacant" => Finding::PartlyVacant,
+        "demolished" => Finding::Demolished,
+        _ => Finding::Unclear,
+    }
+}
+
+/// Makes sure every parcel knows its dominant land use and its district before a run:
+/// the land use under the parcel's inner point, and one district per Gemarkung.
+pub async fn prepare(pool: &PgPool) -> Result<(), StoreError> {
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(StoreError::query("starting the preparation"))?;
+    sqlx::query(include_str!("sql/parcel_land_use.sql"))
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query("assigning land use to parcels"))?;
+    sqlx::query(include_str!("sql/districts.sql"))
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query("deriving districts from Gemarkungen"))?;
+    sqlx::query(include_str!("sql/parcel_district.sql"))
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query("assigning parcels to districts"))?;
+    tx.commit()
+        .await
+        .map_err(StoreError::query("committing the preparation"))
+}
+
+/// Loads the facts for a run.
+pub async fn load(pool: &PgPool) -> Result<Facts, StoreError> {
+    let q = |op| StoreError::query(op);
+    let coverage: (bool, bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM resident_count),
+                EXISTS (SELECT 1 FROM meter_reading WHERE medium = 'electricity'),
+                EXISTS (SELECT 1 FROM meter_reading WHERE medium = 'water')",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(q("checking which registers exist"))?;
+    let coverage = Coverage {
+        residents: coverage.0,
+        electricity: coverage.1,
+        water: coverage.2,
+    };
+
+    let input_batches: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM import_batch WHERE finished_at IS NOT NULL ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .map_err(q("listing import batches"))?;
+
+    // Residents: the latest reference date per address.
+    let mut residents: HashMap<i64, Residents> = HashMap::new();
+    let rows: Vec<ResidentRow> = sqlx::query_as(
+        "SELECT DISTINCT ON (address_id) address_id, reference_date, age_0_17, age_18_64,
+                age_65_74, age_75_plus, secondary, last_change_on
+           FROM resident_count ORDER BY address_id, reference_date DESC",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(q("reading resident counts"))?;
+    for (id, date, a, b, c, d, secondary, last) in rows {
+        let band = |v: i16| u16::try_from(v).unwrap_or(0);
+        residents.insert(
+            id,
+            Residents {
+                reference_date: date,
+                bands: [band(a), band(b), band(c), band(d)],
+                secondary: band(secondary),
+                last_change: last,
+            },
+        );
+    }
+
+    // Meters: the latest year per address and medium.
+    let mut meters: HashMap<i64, Vec<Meter>> = HashMap::new();
+    let rows: Vec<(i64, String, i16, f64)> = sqlx::query_as(
+        "SELECT DISTINCT ON (address_id, medium) address_id, medium, year, consumption
+           FROM meter_reading ORDER BY address_id, medium, year DESC",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(q("reading meter readings"))?;
+    for (id, medium, year, consumption) in rows {
+        let medium = if medium == "water" {
+            Medium::Water
+        } else {
+            Medium::Electricity
+        };
+        meters.entry(id).or_default().push(Meter {
+            medium,
+            year: i32::from(year),
+            consumption,
+        });
+    }
+
+    // Addresses per building.
+    let mut addresses: HashMap<i64, Vec<AddressFacts>> = HashMap::new();
+    let rows: Vec<(i64, i64, String, i32, String)> = sqlx::query_as(
+        "SELECT id, building_id, street, house_number, house_suffix
+           FROM address WHERE building_id IS NOT NULL ORDER BY building_id, id",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(q("reading addresses"))?;
+    for (id, building, street, number, suffix) in rows {
+        addresses.entry(building).or_default().push(AddressFacts {
+            address_id: id,
+            label: format!("{street} {number}{suffix}"),
+            residents: residents.get(&id).copied(),
+            meters: meters.remove(&id).unwrap_or_default(),
+        });
+    }
+
+    // Surveys, by building directly or through the address.
+    let mut surveys: HashMap<i64, Vec<Survey>> = HashMap::new();
+    let rows: Vec<SurveyRow> = sqlx::query_as(
+        "SELECT coalesce(s.building_id, a.building_id), s.surveyed_on, s.finding, s.dwellings,
+                s.vacant_dwellings, s.note
+           FROM field_survey s LEFT JOIN address a ON a.id = s.address_id
+          WHERE coalesce(s.building_id, a.building_id) IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(q("reading field surveys"))?;
+    for (building, on, f, dwellings, vacant, note) in rows {
+        let count = |v: Option<i16>| v.and_then(|v| u16::try_from(v).ok());
+        surveys.entry(building).or_default().push(Survey {
+            surveyed_on: on,
+            finding: finding(&f),
+            dwellings: count(dwellings),
+            vacant_dwellings: count(vacant),
+            note,
+        });
+    }
+
+    // Moderated citizen reports about a vacant building: linked, or within 15 m.
+    let mut reports: HashMap<i64, Vec<Report>> = HashMap::new();
+    let rows: Vec<(i64, NaiveDate, String)> = sqlx::query_as(
+        "SELECT DISTINCT ON (r.id) b.id, r.reported_at::date, coalesce(r.public_text, r.body)
+           FROM citizen_report r
+           JOIN building b ON b.id = r.building_id
+                           OR (r.building_id IS NULL AND ST_DWithin(b.geom, r.geom, 15))
+          WHERE r.status = 'approved' AND r.category = 'vacant_building'
+          ORDER BY r.id, ST_Distance(b.geom, r.geom)",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(q("reading citizen reports"))?;
+    for (building, on, text) in rows {
+        reports.entry(building).or_default().push(Report {
+            reported_on: on,
+            text,
+        });
+    }
+
+    let overrides = load_overrides(pool).await?;
+
+    let rows: Vec<BuildingRow> = sqlx::query_as(
+        "SELECT id, alkis_id, function_code, storeys, dwellings, ST_Area(geom), parcel_id
+           FROM building ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(q("reading buildings"))?;
+    let mut buildings = Vec::with_capacity(rows.len());
+    for (id, alkis, code, storeys, dwellings, area, parcel) in rows {
+        buildings.push(BuildingFacts {
+            id,
+            alkis_id: alkis_id(&alkis, "reading buildings")?,
+            function: BuildingFunction::from_code(u16::try_from(code).unwrap_or(0)),
+            storeys: storeys.and_then(|s| u8::try_from(s).ok()),
+            dwellings: dwellings.and_then(|d| u16::try_from(d).ok()),
+            footprint_m2: area,
+            parcel_id: parcel,
+            addresses: addresses.remove(&id).unwrap_or_default(),
+            surveys: surveys.remove(&id).unwrap_or_default(),
+            reports: reports.remove(&id).unwrap_or_default(),
+            override_class: overrides.get(&("building", id)).cloned(),
+        });
+    }
+
+    let rows: Vec<ParcelRow> = sqlx::query_as(include_str!("sql/parcel_facts.sql"))
+        .fetch_all(pool)
+        .await
+        .map_err(q("reading parcels"))?;
+    let mut parcels = Vec::with_capacity(rows.len());
+    for (id, alkis, ags, district, wkb, area, land_use, out_of_operation) in rows {
+        let outline = crate::wkb::multipolygon(&wkb)
+            .map_err(|e| bad("reading parcels", format!("parcel {alkis}: {e}")))?;
+        parcels.push(ParcelFacts {
+            id,
+            alkis_id: alkis_id(&alkis, "reading parcels")?,
+            ags: ags.and_then(|a| a.parse::<Ags>().ok()),
+            district_id: district,
+            outline,
+            area_m2: area,
+            land_use: land_use.and_then(|l| LandUseClass::from_feature_type(&l).ok()),
+            out_of_operation,
+            override_class: overrides.get(&("parcel", id)).cloned(),
+        });
+    }
+
+    Ok(Facts {
+        coverage,
+        buildings,
+        parcels,
+        input_batches,
+    })
+}
+
+async fn load_overrides(
+    pool: &PgPool,
+) -> Result<HashMap<(&'static str, i64), Override>, StoreError> {
+    let rows: Vec<OverrideRow> = sqlx::query_as(
+        "SELECT o.building_id, o.parcel_id, o.class, u.display_name, o.note, o.created_at::date
+           FROM verdict_override o JOIN app_user u ON u.id = o.author_id
+          WHERE o.withdrawn_at IS NULL",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("reading planner overrides"))?;
+    let mut out = HashMap::new();
+    for (building, parcel, class, author, note, on) in rows {
+        let class: VacancyClass = class
+            .parse()
+            .map_err(|e| bad("reading planner overrides", format!("{e}")))?;
+        let o = Override {
+            class,
+            author,
+            note,
+            on,
+        };
+        match (building, parcel) {
+            (Some(b), _) => out.insert(("building", b), o),
+            (None, Some(p)) => out.insert(("parcel", p), o),
+            (None, None) => None,
+        };
+    }
+    Ok(out)
+}
+
+/// Names of towns and districts, for tables and maps.
+#[derive(Debug, Clone, Default)]
+pub struct AreaNames {
+    pub towns: HashMap<Ags, String>,
+    pub districts: HashMap<i64, String>,
+}
+
+pub async fn area_names(pool: &PgPool) -> Result<AreaNames, StoreError> {
+    let towns: Vec<(String, String)> = sqlx::query_as("SELECT ags::text, name FROM municipality")
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("reading municipality names"))?;
+    let districts: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM district")
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("reading district names"))?;
+    Ok(AreaNames {
+        towns: towns
+            .into_iter()
+            .filter_map(|(a, n)| Some((a.parse().ok()?, n)))
+            .collect(),
+        districts: districts.into_iter().collect(),
+    })
+}
