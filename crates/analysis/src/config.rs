@@ -117,8 +117,8 @@ impl Default for PlotRules {
     fn default() -> Self {
         Self {
             gap_min_area_m2: 200.0,
-            gap_max_area_m2: 2500.0,
-            gap_min_width_m: 12.0,
+            gap_max_area_m2: 4000.0,
+            gap_min_width_m: 7.0,
             neighbour_distance_m: 0.5,
             gap_needs_street: true,
             underused_min_area_m2: 1500.0,

@@ -35,6 +35,8 @@ pub struct ParcelVerdict {
 
 #[derive(Debug, Clone, Copy, Default)]
 struct OnParcel {
+    /// Buildings of any kind.
+    all: usize,
     main: usize,
     footprint_m2: f64,
     counted: usize,
@@ -129,6 +131,7 @@ pub fn classify(
     let mut on: HashMap<i64, OnParcel> = HashMap::new();
     for b in buildings {
         let o = on.entry(b.parcel_id).or_default();
+        o.all += 1;
         if b.is_main {
             o.main += 1;
         }
@@ -195,7 +198,7 @@ fn classify_one(
     let basics = alkis(format!("{}, {:.0} m²", land_use_name(land), area), 0.0);
 
     if land.is_some_and(LandUseClass::is_commercial)
-        && (here.main == 0 || all_vacant || p.out_of_operation)
+        && (here.all == 0 || all_vacant || p.out_of_operation)
     {
         let mut ev = vec![basics];
         let mut score = 1.0;
@@ -206,7 +209,7 @@ fn classify_one(
             ));
             score += 1.0;
         }
-        ev.push(if here.main == 0 {
+        ev.push(if here.all == 0 {
             alkis("no building on the commercial land".into(), 1.0)
         } else {
             alkis(format!("all {} building(s) vacant", here.counted), 1.0)
@@ -260,7 +263,10 @@ fn classify_one(
                 .collect();
             let built = |j: &usize| on.get(&parcels[*j].id).is_some_and(|o| o.main > 0);
             let row_built = row.iter().filter(|j| built(j)).count();
-            let bordered = !row.is_empty() && row_built == row.len();
+            // A corner plot also touches the end of the row around the corner: one of its
+            // row neighbours may be empty.
+            let allowed_empty = usize::from(streets.len() > 1);
+            let bordered = row_built > 0 && row_built + allowed_empty >= row.len();
             if bordered && (!streets.is_empty() || !rules.gap_needs_street) {
                 let potential = (area / 10_000.0 * rules.dwellings_per_ha).max(1.0).floor();
                 let all_built = neighbours.iter().filter(|j| built(j)).count();

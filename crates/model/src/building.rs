@@ -37,9 +37,10 @@ impl BuildingUse {
         matches!(self, Self::Residential | Self::Mixed)
     }
 
-    /// A main building (Hauptgebäude) makes a parcel built-up; ancillary ones do not.
+    /// A main building (Hauptgebäude) makes a parcel built-up; garages, sheds, garden houses
+    /// and the barns and stables of a farmyard do not (a yard with only those is a gap).
     pub fn is_main_building(self) -> bool {
-        !matches!(self, Self::Ancillary | Self::Leisure)
+        !matches!(self, Self::Ancillary | Self::Leisure | Self::Agricultural)
     }
 }
 

@@ -56,7 +56,7 @@ pub enum Staging {
     /// `kind, from_id, to_id`: `building_address` (zeigtAuf, or a layer's building id) and
     /// `parcel_address` (weistAuf)
     Link,
-    /// `src, alkis_id, class, function_code, geom`
+    /// `src, alkis_id, class, function_code, geom, zustand`
     LandUse,
     /// `src, feature_type, alkis_id`: objects an update delivery deletes
     Delete,
@@ -97,7 +97,7 @@ impl Staging {
             Self::Address => "src text, alkis_id text, ags text, lage text, street text, street_key text, house_number int4, house_suffix text, postcode text, geom geometry",
             Self::Street => "src text, alkis_id text, ags text, lage text, name text, street_key text",
             Self::Link => "kind text, from_id text, to_id text",
-            Self::LandUse => "src text, alkis_id text, class text, function_code int2, geom geometry",
+            Self::LandUse => "src text, alkis_id text, class text, function_code int2, geom geometry, zustand int2",
             Self::Delete => "src text, feature_type text, alkis_id text",
             Self::Resident => "src text, line int4, ags text, street_key text, house_number int4, house_suffix text, postcode text, reference_date date, age_0_17 int2, age_18_64 int2, age_65_74 int2, age_75_plus int2, secondary int2, last_change_on date",
             Self::Meter => "src text, line int4, ags text, street_key text, house_number int4, house_suffix text, postcode text, medium text, year int2, consumption float8",
@@ -113,7 +113,7 @@ impl Staging {
             Self::Address => 10,
             Self::Street => 6,
             Self::Link | Self::Delete => 3,
-            Self::LandUse => 5,
+            Self::LandUse => 6,
             Self::Resident => 14,
             Self::Meter => 10,
             Self::Survey => 14,

@@ -105,15 +105,15 @@ const LAND_USE: PolygonTable = PolygonTable {
     create_index: "CREATE INDEX IF NOT EXISTS land_use_geom_gist ON land_use USING gist (geom)",
     merge: concat!(
         "WITH m AS (
-           INSERT INTO land_use AS t (alkis_id, class, function_code, geom, import_batch_id)
+           INSERT INTO land_use AS t (alkis_id, class, function_code, geom, zustand, import_batch_id)
            SELECT s.alkis_id, s.class, s.function_code, ",
         to_storage!("s.geom"),
-        ", $1 FROM stg_land_use s
+        ", s.zustand, $1 FROM stg_land_use s
            ON CONFLICT (alkis_id) DO UPDATE SET class = EXCLUDED.class,
                function_code = EXCLUDED.function_code, geom = EXCLUDED.geom,
-               import_batch_id = EXCLUDED.import_batch_id
-           WHERE (t.class, t.function_code, t.geom)
-                 IS DISTINCT FROM (EXCLUDED.class, EXCLUDED.function_code, EXCLUDED.geom)
+               zustand = EXCLUDED.zustand, import_batch_id = EXCLUDED.import_batch_id
+           WHERE (t.class, t.function_code, t.geom, t.zustand)
+                 IS DISTINCT FROM (EXCLUDED.class, EXCLUDED.function_code, EXCLUDED.geom, EXCLUDED.zustand)
            RETURNING (xmax = 0) AS inserted)
          SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
     ),
@@ -568,7 +568,7 @@ pub(crate) async fn register(
         // Where the address table knows no postcode (NAS has none), a postcode still picks
         // the municipality that is known to use it (from addresses that do carry one).
         let sql = format!(
-            "WITH pc AS (SELECT DISTINCT ags, postcode FROM address WHERE postcode IS NOT NULL AND ags IS NOT NULL),
+            "WITH pc AS MATERIALIZED (SELECT DISTINCT ags, postcode FROM address WHERE postcode IS NOT NULL AND ags IS NOT NULL),
              cand AS (
                SELECT s2.line, a.id, a.building_id,
                       CASE WHEN s2.postcode IS NULL OR a.postcode = s2.postcode THEN 0
@@ -579,15 +579,22 @@ pub(crate) async fn register(
                   AND a.house_suffix = s2.house_suffix
                   AND (s2.ags IS NULL OR a.ags IS NULL OR a.ags = s2.ags)
                   AND (s2.postcode IS NULL OR a.postcode IS NULL OR a.postcode = s2.postcode)),
-             best AS (SELECT line, min(rank) AS r FROM cand GROUP BY line),
-             m AS (SELECT c.line, count(*) AS n, min(c.id) AS id, min(c.building_id) AS bid
-                     FROM cand c JOIN best b ON b.line = c.line AND c.rank = b.r GROUP BY c.line)
+             ranked AS (SELECT line, id, building_id, rank,
+                               min(rank) OVER (PARTITION BY line) AS best FROM cand),
+             m AS (SELECT line, count(*) AS n, min(id) AS id, min(building_id) AS bid
+                     FROM ranked WHERE rank = best GROUP BY line)
              UPDATE {stg} s SET match_count = coalesce(m.n, 0),
                     address_id = CASE WHEN m.n = 1 THEN m.id END,
                     building_id = CASE WHEN m.n = 1 THEN m.bid END
                FROM {stg} s3 LEFT JOIN m ON m.line = s3.line
               WHERE s.line = s3.line"
         );
+        // Fresh statistics, so the planner hashes the join instead of looping over the rows;
+        // the postcode list is materialised once instead of per candidate.
+        sqlx::query(&format!("ANALYZE {stg}"))
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::query("analysing the staged register rows"))?;
         sqlx::query(&sql)
             .execute(&mut *conn)
             .await

@@ -117,6 +117,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("gebaeudefunktion", "gebaeudefunktion"),
     ("anzahlDerOberirdischenGeschosse", "geschosse"),
     ("funktion", "funktion"),
+    ("zustand", "zustand"),
     ("AA_Lebenszeitintervall/beginnt", "beginnt"),
 ];
 
@@ -714,14 +715,31 @@ impl NasReader {
                     ),
                     None => None,
                 };
+                // zustand 2100: out of operation, the mark of a brownfield.
+                let zustand = match f.get("zustand") {
+                    Some(s) => Some(
+                        s.parse::<i16>()
+                            .ok()
+                            .filter(|n| (0..=9999).contains(n))
+                            .ok_or_else(|| {
+                                self.invalid(
+                                    &f,
+                                    "zustand",
+                                    format!("{s:?} is not a code from 0 to 9999"),
+                                )
+                            })?,
+                    ),
+                    None => None,
+                };
                 let geom = self.geometry(&f, default_srs)?;
                 bufs.get(Staging::LandUse)
-                    .row(5)
+                    .row(6)
                     .text(&at)
                     .text(id.as_str())
                     .text(class.feature_type())
                     .opt_i16(function)
-                    .bytes(&geom);
+                    .bytes(&geom)
+                    .opt_i16(zustand);
             }
         }
         Ok(())

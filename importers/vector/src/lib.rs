@@ -96,6 +96,7 @@ impl Target {
                 ("alkis_id", true),
                 ("class", true),
                 ("function_code", false),
+                ("zustand", false),
             ],
         }
     }
@@ -531,12 +532,14 @@ fn read(
                     })
                     .map_err(|e| row.invalid("class", e.to_string()))?;
                 let f = row.small("function_code", 0..=9999)?;
+                let zustand = row.small("zustand", 0..=9999)?;
                 buf.row(fields)
                     .text(&at)
                     .text(id.as_str())
                     .text(class.feature_type())
                     .opt_i16(f)
-                    .bytes(&ewkb);
+                    .bytes(&ewkb)
+                    .opt_i16(zustand);
             }
         }
         if n % 1000 == 0 {
