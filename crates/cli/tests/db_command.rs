@@ -4,31 +4,13 @@
 // Helpers of a test fail loudly: unwrap and expect are what they are for.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use sqlx::PgPool;
 
-/// The URL of the test's own database: the server from DATABASE_URL, the database that
-/// `#[sqlx::test]` created.
-fn url_of(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let db = pool
-        .connect_options()
-        .get_database()
-        .expect("database name")
-        .to_owned();
-    let cut = base.rfind('/').expect("URL with a database");
-    format!("{}/{db}", &base[..cut])
-}
-
-fn leerstand(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leerstand"))
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run leerstand")
-}
+mod common;
+use common::leerstand;
+use common::url_of;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -5,34 +5,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use sqlx::PgPool;
 
-fn url_of(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let db = pool
-        .connect_options()
-        .get_database()
-        .expect("database name")
-        .to_owned();
-    let cut = base.rfind('/').expect("URL with a database");
-    format!("{}/{db}", &base[..cut])
-}
+mod common;
+use common::leerstand;
+use common::url_of;
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../data/fixtures")
         .join(rel)
-}
-
-fn leerstand(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leerstand"))
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run leerstand")
 }
 
 fn ok(url: &str, args: &[&str]) -> String {

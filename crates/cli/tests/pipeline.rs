@@ -5,30 +5,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use sqlx::PgPool;
 
-fn url_of(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let db = pool
-        .connect_options()
-        .get_database()
-        .expect("database")
-        .to_owned();
-    format!(
-        "{}/{db}",
-        &base[..base.rfind('/').expect("URL with a database")]
-    )
-}
+mod common;
+use common::url_of;
 
+/// Runs the binary and insists that it succeeds.
 fn leerstand(url: &str, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_leerstand"))
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run leerstand");
+    let out = common::leerstand(url, args);
     assert!(
         out.status.success(),
         "leerstand {args:?} failed:\n{}",

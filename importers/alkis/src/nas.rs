@@ -210,6 +210,20 @@ impl NasReader {
         }
     }
 
+    /// An optional code-list value from 0 to 9999 (`funktion`, `zustand`).
+    fn code(&self, f: &Feature, field: &'static str) -> Result<Option<i16>, AlkisError> {
+        f.get(field)
+            .map(|s| {
+                s.parse::<i16>()
+                    .ok()
+                    .filter(|n| (0..=9999).contains(n))
+                    .ok_or_else(|| {
+                        self.invalid(f, field, format!("{s:?} is not a code from 0 to 9999"))
+                    })
+            })
+            .transpose()
+    }
+
     fn invalid(&self, f: &Feature, field: &'static str, reason: impl Into<String>) -> AlkisError {
         AlkisError::Invalid {
             at: self.at(f.line, &f.id),
@@ -700,37 +714,9 @@ impl NasReader {
                     .text(&model::normalize_street(&name));
             }
             Kind::LandUse(class) => {
-                let function = match f.get("funktion") {
-                    Some(s) => Some(
-                        s.parse::<i16>()
-                            .ok()
-                            .filter(|n| (0..=9999).contains(n))
-                            .ok_or_else(|| {
-                                self.invalid(
-                                    &f,
-                                    "funktion",
-                                    format!("{s:?} is not a code from 0 to 9999"),
-                                )
-                            })?,
-                    ),
-                    None => None,
-                };
+                let function = self.code(&f, "funktion")?;
                 // zustand 2100: out of operation, the mark of a brownfield.
-                let zustand = match f.get("zustand") {
-                    Some(s) => Some(
-                        s.parse::<i16>()
-                            .ok()
-                            .filter(|n| (0..=9999).contains(n))
-                            .ok_or_else(|| {
-                                self.invalid(
-                                    &f,
-                                    "zustand",
-                                    format!("{s:?} is not a code from 0 to 9999"),
-                                )
-                            })?,
-                    ),
-                    None => None,
-                };
+                let zustand = self.code(&f, "zustand")?;
                 let geom = self.geometry(&f, default_srs)?;
                 bufs.get(Staging::LandUse)
                     .row(6)
