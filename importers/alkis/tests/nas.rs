@@ -43,12 +43,15 @@ async fn imports_the_real_nrw_sample(pool: PgPool) {
     // A copy in a temp dir: the test writes a second delivery beside it.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("NAS-konform.xml");
-    // The real sample lives beside the repository (`../shared`), read-only; it is not copied
-    // into the repository. GDAL-style tools write beside what they open, so work on a copy.
+    // The real sample lives in `shared/` beside the repository, read-only; it is not copied
+    // into the repository. The test writes beside what it imports, so it works on a copy.
+    const SAMPLE: &str = "shared/data/alkis-samples/nrw/NAS-konform.xml";
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/alkis-samples/nrw/NAS-konform.xml");
-    std::fs::copy(&sample, &path)
-        .unwrap_or_else(|e| panic!("the real NAS sample {}: {e}", sample.display()));
+        .ancestors()
+        .map(|dir| dir.join(SAMPLE))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("the real NAS sample {SAMPLE} is not beside the repository"));
+    std::fs::copy(&sample, &path).unwrap();
     let opts = alkis_import::Options::default();
     let report = alkis_import::import(&pool, std::slice::from_ref(&path), &opts)
         .await
