@@ -82,43 +82,29 @@ pub fn assess(
     } else {
         falling(area_m2, 1500.0, 5000.0)
     };
+    let (centre, school, shop) = (
+        nearest(&amenities.centres, at),
+        nearest(&amenities.schools, at),
+        nearest(&amenities.shops, at),
+    );
+    let part = |name, value, score, weight| Part {
+        name,
+        value,
+        score,
+        weight,
+    };
     let parts = vec![
-        Part {
-            name: "size_m2",
-            value: area_m2,
-            score: size_score,
-            weight: 0.2,
-        },
-        Part {
-            name: "min_width_m",
-            value: width,
-            score: (width / 20.0).min(1.0),
-            weight: 0.15,
-        },
-        Part {
-            name: "centre_m",
-            value: nearest(&amenities.centres, at),
-            score: falling(nearest(&amenities.centres, at), 300.0, 4000.0),
-            weight: 0.2,
-        },
-        Part {
-            name: "road_m",
-            value: road_distance_m,
-            score: falling(road_distance_m, 5.0, 100.0),
-            weight: 0.15,
-        },
-        Part {
-            name: "school_m",
-            value: nearest(&amenities.schools, at),
-            score: falling(nearest(&amenities.schools, at), 500.0, 5000.0),
-            weight: 0.15,
-        },
-        Part {
-            name: "shop_m",
-            value: nearest(&amenities.shops, at),
-            score: falling(nearest(&amenities.shops, at), 300.0, 3000.0),
-            weight: 0.15,
-        },
+        part("size_m2", area_m2, size_score, 0.2),
+        part("min_width_m", width, (width / 20.0).min(1.0), 0.15),
+        part("centre_m", centre, falling(centre, 300.0, 4000.0), 0.2),
+        part(
+            "road_m",
+            road_distance_m,
+            falling(road_distance_m, 5.0, 100.0),
+            0.15,
+        ),
+        part("school_m", school, falling(school, 500.0, 5000.0), 0.15),
+        part("shop_m", shop, falling(shop, 300.0, 3000.0), 0.15),
     ];
     let total: f64 = parts.iter().map(|p| p.weight).sum();
     let score = parts.iter().map(|p| p.score * p.weight).sum::<f64>() / total;
@@ -131,4 +117,31 @@ pub fn distance_to(outline: &MultiPolygon<f64>, others: &[&MultiPolygon<f64>]) -
         .iter()
         .map(|o| Euclidean.distance(outline, *o))
         .fold(f64::INFINITY, f64::min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn plot(x: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![
+            polygon![(x: x, y: 0.0), (x: x + 25.0, y: 0.0), (x: x + 25.0, y: 32.0), (x: x, y: 32.0)],
+        ])
+    }
+
+    #[test]
+    fn a_plot_near_centre_school_and_shop_ranks_higher() {
+        let here = [Point::new(0.0, 0.0)];
+        let amenities = Amenities::new(&here, &here, &here);
+        let near = assess(&plot(10.0), 800.0, 0.0, &amenities);
+        let far = assess(&plot(6000.0), 800.0, 0.0, &amenities);
+        assert!(near.score > 0.99, "{near:?}");
+        // Only size, width and road count far from everything: 0.2 + 0.15 + 0.15.
+        assert!((far.score - 0.5).abs() < 1e-9, "{far:?}");
+        let width = far.parts.iter().find(|p| p.name == "min_width_m").unwrap();
+        assert!((width.value - 25.0).abs() < 1e-9);
+        let tiny = assess(&plot(10.0), 120.0, 0.0, &amenities);
+        assert!(tiny.score < near.score);
+    }
 }
