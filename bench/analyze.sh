@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end benchmark of `leerstand analyze`: generates the towns at a scale (default 20,
 # about 1M parcels), imports them into a fresh database, and runs the analysis, printing its
-# wall time, peak memory, and the share spent reading/writing PostGIS versus classifying in
-# Rust. Usage: bench/analyze.sh [SCALE]
+# wall time, peak memory, and its phases: preparing (land use and district of every parcel,
+# in PostGIS), reading the facts, classifying in Rust (rayon), writing the run.
+# Usage: bench/analyze.sh [SCALE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-20}
@@ -28,17 +29,19 @@ done
 psql "$DATABASE_URL" -qc "VACUUM ANALYZE" >&2
 
 echo "== analyze" >&2
-/usr/bin/time -f "%e %M" -o "$work/time" "$leerstand" analyze --as-of 2025-01-01 > "$work/out"
-read -r wall rss < "$work/time"
-head -1 "$work/out"
-parcels=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM parcel")
+/usr/bin/time -f "%e %M %U %S" -o "$work/time" "$leerstand" analyze --as-of 2025-01-01 > "$work/out"
+read -r wall rss user sys < "$work/time"
 line=$(head -1 "$work/out")
-read_s=$(sed -E 's/.*read ([0-9.]+) s.*/\1/' <<<"$line")
-classify_s=$(sed -E 's/.*classify ([0-9.]+) s.*/\1/' <<<"$line")
-write_s=$(sed -E 's/.*write ([0-9.]+) s.*/\1/' <<<"$line")
-awk -v p="$parcels" -v w="$wall" -v m="$rss" -v r="$read_s" -v wr="$write_s" -v c="$classify_s" 'BEGIN {
+echo "$line"
+parcels=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM parcel")
+phase() { sed -E "s/.*[(, ]$1 ([0-9.]+) s.*/\1/" <<<"$line"; }
+awk -v p="$parcels" -v w="$wall" -v m="$rss" -v u="$user" -v s="$sys" \
+    -v pr="$(phase prepare)" -v r="$(phase read)" -v c="$(phase classify)" -v wr="$(phase write)" \
+    -v cores="$(sed -nE 's/.* on ([0-9.]+) cores.*/\1/p' <<<"$line")" 'BEGIN {
   printf "\nparcels            %d\nwall time          %.1f s\npeak RSS           %.0f MiB\n", p, w, m / 1024
-  printf "PostGIS I/O        %.1f s read + %.1f s write (%.0f %%)\n", r, wr, 100 * (r + wr) / w
-  printf "Rust classify      %.1f s (%.0f %%)\n", c, 100 * c / w
+  printf "CPU of the binary  %.1f s user + %.1f s system\n", u, s
+  printf "phases             prepare %.1f s, read %.1f s, classify %.1f s, write %.1f s\n", pr, r, c, wr
+  printf "PostGIS I/O        %.1f s (%.0f %%): prepare %.1f + read %.1f + write %.1f\n", pr + r + wr, 100 * (pr + r + wr) / w, pr, r, wr
+  printf "Rust classify      %.1f s (%.0f %%) on %s cores, with suitability and statistics\n", c, 100 * c / w, cores
 }'
 psql_su -d postgres -c "DROP DATABASE IF EXISTS $db"

@@ -41,7 +41,7 @@ ensure_packages() {
 server_up() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; }
 
 # --- 1. Packages: build tools, GDAL, PostgreSQL client ------------------------------------
-ensure_packages ca-certificates pkg-config gcc libc6-dev gdal-bin libgdal-dev postgresql-client postgresql-common time
+ensure_packages ca-certificates pkg-config gcc libc6-dev gdal-bin libgdal-dev postgresql-client postgresql-common time curl
 
 if [ -f "$HOME/.cargo/env" ]; then
   # shellcheck disable=SC1091
@@ -114,3 +114,5 @@ export DATABASE_URL="postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAM
 psql "$DATABASE_URL" -X -q -Atc 'SELECT 1' >/dev/null \
   || die "cannot log in as $DB_USER to $DB_NAME on 127.0.0.1:$PG_PORT (check pg_hba.conf allows password logins from 127.0.0.1)"
 say "database ready: postgres://$DB_USER:***@127.0.0.1:$PG_PORT/$DB_NAME (PostGIS $(psql "$DATABASE_URL" -X -Atc 'SELECT extversion FROM pg_extension WHERE extname = $$postgis$$'))"
+. "$(dirname "${BASH_SOURCE[0]}")/setup-web.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/setup-notebooks.sh"

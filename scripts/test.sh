@@ -13,3 +13,5 @@ step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
+bash scripts/test-web.sh
+bash scripts/test-notebooks.sh

@@ -13,6 +13,7 @@ pub struct AnalysisConfig {
     pub building: BuildingRules,
     pub plot: PlotRules,
     pub forecast: ForecastParams,
+    pub suitability: SuitabilityRules,
 }
 
 impl Default for AnalysisConfig {
@@ -22,6 +23,7 @@ impl Default for AnalysisConfig {
             building: BuildingRules::default(),
             plot: PlotRules::default(),
             forecast: ForecastParams::default(),
+            suitability: SuitabilityRules::default(),
         }
     }
 }
@@ -124,6 +126,64 @@ impl Default for PlotRules {
             underused_min_area_m2: 1500.0,
             underused_max_coverage: 0.06,
             dwellings_per_ha: 20.0,
+        }
+    }
+}
+
+/// A part that scores 1 up to `good` and falls linearly to 0 at `poor` (distances in m).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Falloff {
+    pub good: f64,
+    pub poor: f64,
+}
+
+/// The investor suitability of available plots: each part scores 0–1, the score is their
+/// weighted mean (see `suitability`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SuitabilityRules {
+    /// Plot area (m²) that suits a house or a small development: full score inside
+    /// `size_ideal_m2`, none at or beyond `size_poor_m2`, linear in between.
+    pub size_ideal_m2: [f64; 2],
+    pub size_poor_m2: [f64; 2],
+    /// Narrowest side (m) from which the shape leaves every option open; narrower scores
+    /// proportionally less.
+    pub width_ideal_m: f64,
+    /// Distance to the nearest town centre (town hall).
+    pub centre_m: Falloff,
+    /// Distance to the nearest road (street, path or square parcel).
+    pub road_m: Falloff,
+    /// Distance to the nearest school or day-care centre.
+    pub school_m: Falloff,
+    /// Distance to the nearest shop.
+    pub shop_m: Falloff,
+    /// Weights of size, width, centre, road, school and shop, in that order.
+    pub weights: [f64; 6],
+}
+
+impl Default for SuitabilityRules {
+    fn default() -> Self {
+        Self {
+            size_ideal_m2: [400.0, 1500.0],
+            size_poor_m2: [150.0, 5000.0],
+            width_ideal_m: 20.0,
+            centre_m: Falloff {
+                good: 300.0,
+                poor: 4000.0,
+            },
+            road_m: Falloff {
+                good: 5.0,
+                poor: 100.0,
+            },
+            school_m: Falloff {
+                good: 500.0,
+                poor: 5000.0,
+            },
+            shop_m: Falloff {
+                good: 300.0,
+                poor: 3000.0,
+            },
+            weights: [0.2, 0.15, 0.2, 0.15, 0.15, 0.15],
         }
     }
 }

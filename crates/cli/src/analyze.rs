@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use analysis::evaluate::{evaluate, Evaluation};
+use analysis::suitability::{Amenities, PlotSuitability, Suitability};
 use analysis::{AnalysisConfig, AreaStats, Outcome};
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
@@ -48,22 +49,39 @@ pub async fn run(args: AnalyzeArgs, database_url: &str) -> anyhow::Result<()> {
     if !store::status(&pool).await?.is_up_to_date() {
         bail!("the database schema is not up to date: run `leerstand db migrate` first");
     }
-    let started = Instant::now();
-    store::facts::prepare(&pool).await?;
+    let t = Instant::now();
+    let rewritten = store::facts::prepare(&pool).await?;
+    let prepared = t.elapsed();
+    tracing::info!(
+        parcels = rewritten,
+        seconds = prepared.as_secs_f64(),
+        "land use and districts assigned"
+    );
+    let t = Instant::now();
     let facts = store::facts::load(&pool).await?;
-    let read = started.elapsed();
+    let points = store::facts::amenities(&pool).await?;
+    let read = t.elapsed();
     if facts.buildings.is_empty() && facts.parcels.is_empty() {
         bail!("nothing to analyse: import ALKIS data first (`leerstand import alkis …`)");
     }
     tracing::info!(
         buildings = facts.buildings.len(),
         parcels = facts.parcels.len(),
-        seconds = read.as_secs_f64(),
+        prepare_seconds = prepared.as_secs_f64(),
+        read_seconds = read.as_secs_f64(),
         "facts read"
     );
 
     let t = Instant::now();
+    let cpu = cpu_seconds();
     let outcome = analysis::classify(&facts.buildings, &facts.parcels, facts.coverage, &config);
+    let amenities = Amenities::new(&points.centres, &points.schools, &points.shops);
+    let suitability = analysis::suitability::assess_plots(
+        &facts.parcels,
+        &outcome.parcels,
+        &amenities,
+        &config.suitability,
+    );
     let located: HashMap<i64, (Option<Ags>, Option<i64>)> = facts
         .parcels
         .iter()
@@ -77,11 +95,19 @@ pub async fn run(args: AnalyzeArgs, database_url: &str) -> anyhow::Result<()> {
         &config.forecast,
     );
     let classified = t.elapsed();
-    tracing::info!(seconds = classified.as_secs_f64(), "classified");
+    // Cores busy on average while classifying: rayon should keep all of them working.
+    let cores = cpu
+        .zip(cpu_seconds())
+        .map(|(before, after)| (after - before) / classified.as_secs_f64().max(1e-9));
+    tracing::info!(seconds = classified.as_secs_f64(), ?cores, "classified");
 
     let t = Instant::now();
     let params = serde_json::to_value(&config)?;
     let summary = serde_json::to_value(&stats)?;
+    let suitable: HashMap<i64, &Suitability> = suitability
+        .iter()
+        .map(|s| (s.parcel_id, &s.suitability))
+        .collect();
     let rows = outcome
         .buildings
         .iter()
@@ -92,6 +118,7 @@ pub async fn run(args: AnalyzeArgs, database_url: &str) -> anyhow::Result<()> {
         .chain(outcome.parcels.iter().map(|p| VerdictRow::Parcel {
             id: p.parcel_id,
             verdict: &p.verdict,
+            suitability: suitable.get(&p.parcel_id).copied(),
         }));
     let run = store::runs::save_run(&pool, &params, &facts.input_batches, &summary, rows).await?;
     let written = t.elapsed();
@@ -101,15 +128,18 @@ pub async fn run(args: AnalyzeArgs, database_url: &str) -> anyhow::Result<()> {
     writeln!(
         out,
         "analysis run {run}: {} buildings and {} parcels judged as of {} \
-         (read {:.1} s, classify {:.1} s, write {:.1} s)",
+         (prepare {:.1} s, read {:.1} s, classify {:.1} s{}, write {:.1} s)",
         outcome.buildings.len(),
         facts.parcels.len(),
         config.as_of,
+        prepared.as_secs_f64(),
         read.as_secs_f64(),
         classified.as_secs_f64(),
+        cores.map_or_else(String::new, |c| format!(" on {c:.1} cores")),
         written.as_secs_f64()
     )?;
     print_summary(&mut out, &stats, &names)?;
+    print_suitability(&mut out, &suitability, &outcome, &facts)?;
 
     if args.compare {
         let runs = store::runs::latest_runs(&pool).await?;
@@ -189,6 +219,74 @@ fn print_summary(
             s.potential_dwellings,
             s.forecast_5y,
             s.forecast_10y
+        )?;
+    }
+    Ok(())
+}
+
+/// CPU time (user + system) of this process so far, from `/proc/self/stat` (Linux; `None`
+/// elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may contain spaces) start after its ')'.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the line, in clock ticks of 1/100 s.
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// How many plots were scored for investors, and the best of them.
+fn print_suitability(
+    out: &mut impl Write,
+    scored: &[PlotSuitability],
+    outcome: &Outcome,
+    facts: &store::facts::Facts,
+) -> anyhow::Result<()> {
+    if scored.is_empty() {
+        return Ok(());
+    }
+    let mean = scored.iter().map(|s| s.suitability.score).sum::<f64>() / scored.len() as f64;
+    writeln!(
+        out,
+        "\ninvestor suitability of {} plots (mean score {mean:.2}); the best:",
+        scored.len()
+    )?;
+    let mut best: Vec<&PlotSuitability> = scored.iter().collect();
+    best.sort_by(|a, b| {
+        b.suitability
+            .score
+            .total_cmp(&a.suitability.score)
+            .then(a.parcel_id.cmp(&b.parcel_id))
+    });
+    best.truncate(5);
+    let shown = |id: i64| best.iter().any(|s| s.parcel_id == id);
+    let class: HashMap<i64, &str> = outcome
+        .parcels
+        .iter()
+        .filter(|p| shown(p.parcel_id))
+        .map(|p| (p.parcel_id, p.verdict.class.as_str()))
+        .collect();
+    let alkis: HashMap<i64, &str> = facts
+        .parcels
+        .iter()
+        .filter(|p| shown(p.id))
+        .map(|p| (p.id, p.alkis_id.as_str()))
+        .collect();
+    for s in &best {
+        let parts: Vec<String> = s
+            .suitability
+            .parts
+            .iter()
+            .map(|p| format!("{} {:.0}", p.name, p.value))
+            .collect();
+        writeln!(
+            out,
+            "  {}  {:<20} {:.2}  {}",
+            alkis.get(&s.parcel_id).copied().unwrap_or("?"),
+            class.get(&s.parcel_id).copied().unwrap_or("?"),
+            s.suitability.score,
+            parts.join(", ")
         )?;
     }
     Ok(())

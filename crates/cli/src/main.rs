@@ -4,6 +4,10 @@ mod analyze;
 mod db;
 mod generate;
 mod import;
+mod publish;
+mod serve;
+mod tiles;
+mod user;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -37,6 +41,17 @@ enum Command {
     Import(import::ImportCommand),
     /// Classify every building and plot, store the run, print a summary per town.
     Analyze(analyze::AnalyzeArgs),
+    /// Serve the web API and the web map (default http://127.0.0.1:8080).
+    Serve(serve::ServeArgs),
+    /// Planners' accounts and API tokens.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Record publication notices and owners' consent (§ 200 (3) BauGB).
+    #[command(subcommand)]
+    Publish(publish::PublishCommand),
+    /// Vector tiles as files: `tiles export --pmtiles FILE`.
+    #[command(subcommand)]
+    Tiles(tiles::TilesCommand),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +73,10 @@ fn main() -> ExitCode {
             Command::Generate(args) => generate::run(args),
             Command::Import(cmd) => import::run(cmd, &cli.database_url).await,
             Command::Analyze(args) => analyze::run(args, &cli.database_url).await,
+            Command::Serve(args) => serve::run(args, &cli.database_url).await,
+            Command::User(cmd) => user::run(cmd, &cli.database_url).await,
+            Command::Publish(cmd) => publish::run(cmd, &cli.database_url).await,
+            Command::Tiles(cmd) => tiles::run(cmd, &cli.database_url).await,
         }
     });
     match result {

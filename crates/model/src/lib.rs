@@ -14,6 +14,7 @@ mod land_use;
 mod municipality;
 mod offer;
 mod parcel;
+mod suitability;
 mod verdict;
 
 pub use address::{normalize_street, Address, HouseNumber};
@@ -25,6 +26,7 @@ pub use land_use::{LandUse, LandUseClass};
 pub use municipality::{District, Municipality};
 pub use offer::{Offer, OfferKind, Publication};
 pub use parcel::Parcel;
+pub use suitability::{Suitability, SuitabilityPart};
 pub use verdict::{
     Confidence, Evidence, EvidenceSource, Subject, SubjectKind, VacancyClass, Verdict,
 };

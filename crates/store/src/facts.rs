@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use geo_types::Point;
 use model::facts::{
     AddressFacts, BuildingFacts, Coverage, Finding, Medium, Meter, Override, ParcelFacts, Report,
     Residents, Survey,
@@ -12,7 +13,7 @@ use model::facts::{
 use model::{Ags, AlkisId, BuildingFunction, LandUseClass, VacancyClass};
 use sqlx::PgPool;
 
-use crate::StoreError;
+use crate::{CopyBuf, StoreError};
 
 // Rows as the queries return them.
 type ResidentRow = (i64, NaiveDate, i16, i16, i16, i16, i16, Option<NaiveDate>);
@@ -58,28 +59,69 @@ fn finding(s: &str) -> Finding {
     }
 }
 
-/// Makes sure every parcel knows its dominant land use and its district before a run:
-/// the land use under the parcel's inner point, and one district per Gemarkung.
-pub async fn prepare(pool: &PgPool) -> Result<(), StoreError> {
-    let mut tx = pool
-        .begin()
-        .await
-        .map_err(StoreError::query("starting the preparation"))?;
-    sqlx::query(include_str!("sql/parcel_land_use.sql"))
+/// Makes sure every parcel knows its dominant land use and its district before a run: one
+/// district per Gemarkung, then the land use under the parcel's inner point and its district,
+/// found by a parallel query and written in one pass, only where something changed. Returns
+/// the number of parcels rewritten.
+pub async fn prepare(pool: &PgPool) -> Result<u64, StoreError> {
+    let q = StoreError::query;
+    let mut tx = pool.begin().await.map_err(q("starting the preparation"))?;
+    // The planner's row estimates for spatial joins are far too high and would compile the
+    // statements to machine code for a second or more; they run fine interpreted.
+    sqlx::query("SET LOCAL jit = off")
         .execute(&mut *tx)
         .await
-        .map_err(StoreError::query("assigning land use to parcels"))?;
+        .map_err(q("starting the preparation"))?;
     sqlx::query(include_str!("sql/districts.sql"))
         .execute(&mut *tx)
         .await
-        .map_err(StoreError::query("deriving districts from Gemarkungen"))?;
-    sqlx::query(include_str!("sql/parcel_district.sql"))
-        .execute(&mut *tx)
+        .map_err(q("deriving districts from Gemarkungen"))?;
+    let changed: Vec<(i64, Option<String>, Option<i64>)> =
+        sqlx::query_as(include_str!("sql/parcel_prepare.sql"))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(q("finding the land use and district of parcels"))?;
+    if changed.is_empty() {
+        tx.commit().await.map_err(q("committing the preparation"))?;
+        return Ok(0);
+    }
+    sqlx::query(
+        "CREATE TEMP TABLE parcel_prepared (id bigint, land_use text, district_id bigint)
+         ON COMMIT DROP",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(q("staging the land use and district of parcels"))?;
+    let mut buf = CopyBuf::new();
+    for (id, land_use, district) in &changed {
+        buf.row(3).i64(*id).opt_text(land_use.as_deref());
+        match district {
+            Some(d) => buf.i64(*d),
+            None => buf.null(),
+        };
+    }
+    let mut copy = tx
+        .copy_in_raw("COPY parcel_prepared FROM STDIN (FORMAT binary)")
         .await
-        .map_err(StoreError::query("assigning parcels to districts"))?;
-    tx.commit()
+        .map_err(q("staging the land use and district of parcels"))?;
+    copy.send(buf.finish())
         .await
-        .map_err(StoreError::query("committing the preparation"))
+        .map_err(q("staging the land use and district of parcels"))?;
+    copy.finish()
+        .await
+        .map_err(q("staging the land use and district of parcels"))?;
+    // Every rewritten parcel row costs an entry in each of its indexes unless the page has
+    // room for the new version (fillfactor, migration 0010); either way only once.
+    let rewritten = sqlx::query(
+        "UPDATE parcel p SET land_use = x.land_use, district_id = x.district_id
+           FROM parcel_prepared x WHERE x.id = p.id",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(q("assigning land use and districts to parcels"))?
+    .rows_affected();
+    tx.commit().await.map_err(q("committing the preparation"))?;
+    Ok(rewritten)
 }
 
 /// Loads the facts for a run.
@@ -292,6 +334,35 @@ async fn load_overrides(
             (None, Some(p)) => out.insert(("parcel", p), o),
             (None, None) => None,
         };
+    }
+    Ok(out)
+}
+
+/// Points of interest for the investor suitability of plots, in EPSG:25832.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Amenities {
+    /// Town halls; for a town without one, its central public building.
+    pub centres: Vec<Point<f64>>,
+    /// Schools and day-care centres.
+    pub schools: Vec<Point<f64>>,
+    pub shops: Vec<Point<f64>>,
+}
+
+/// Reads the points of interest from buildings and land use (run after [`prepare`], which
+/// assigns the districts the fallback town centres need).
+pub async fn amenities(pool: &PgPool) -> Result<Amenities, StoreError> {
+    let rows: Vec<(String, f64, f64)> = sqlx::query_as(include_str!("sql/amenities.sql"))
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("reading points of interest"))?;
+    let mut out = Amenities::default();
+    for (kind, x, y) in rows {
+        let list = match kind.as_str() {
+            "centre" => &mut out.centres,
+            "school" => &mut out.schools,
+            _ => &mut out.shops,
+        };
+        list.push(Point::new(x, y));
     }
     Ok(out)
 }

@@ -2,6 +2,7 @@
 //! status, and the bulk-load machinery of the importers (binary COPY into staging, set-based
 //! merge). Every query binds its parameters; nothing is formatted into SQL.
 
+mod bulk;
 pub mod copy;
 mod error;
 pub mod ewkb;
@@ -35,6 +36,16 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://leerstand:leerstand@127.0.0.1
 
 /// Opens a connection pool, failing fast with the server's answer when it cannot connect.
 pub async fn connect(url: &str) -> Result<PgPool, StoreError> {
+    connect_with(url, 8, Duration::from_secs(10)).await
+}
+
+/// [`connect`] with a pool size and how long a caller waits for a connection; a server
+/// waits briefly so that it can answer "unavailable" while the database is away.
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<PgPool, StoreError> {
     let options: PgConnectOptions = url.parse().map_err(|source| StoreError::Connect {
         target: redact(url),
         source,
@@ -50,8 +61,8 @@ pub async fn connect(url: &str) -> Result<PgPool, StoreError> {
         .await
         .ok();
     PgPoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(max_connections)
+        .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await
         .map_err(|source| StoreError::Connect {

@@ -255,9 +255,13 @@ pub async fn begin(
         .await
         .map_err(StoreError::query("starting the import transaction"))?;
     // The merge statements are planned over staging tables without statistics, so their cost
-    // estimates are high and JIT compilation would cost more than it saves.
-    sqlx::query("SET LOCAL jit = off")
-        .execute(&mut *tx)
+    // estimates are high and JIT compilation would cost more than it saves. Index builds after
+    // an initial load sort in memory. The commit does not wait for the WAL flush: a crash in
+    // that moment loses the whole import (batch row included), never a part of it.
+    sqlx::raw_sql(
+        "SET LOCAL jit = off; SET LOCAL maintenance_work_mem = '1GB'; SET LOCAL synchronous_commit = off",
+    )
+    .execute(&mut *tx)
         .await
         .map_err(StoreError::query("configuring the import transaction"))?;
     let batch_id: i64 = sqlx::query_scalar(

@@ -4,7 +4,7 @@
 //! Upserts are keyed by the ALKIS object id and only touch rows whose values differ
 //! (`IS DISTINCT FROM`), so importing the same extract again changes nothing.
 
-use sqlx::{PgConnection, Row};
+use sqlx::{Connection, PgConnection, Row};
 
 use crate::load::{count_pair, guarded, ImportReport, MatchPolicy, MergeOptions, Repair, Staging};
 use crate::load::{TableCounts, Unmatched};
@@ -29,9 +29,10 @@ macro_rules! to_storage {
 struct PolygonTable {
     name: &'static str,
     staging: &'static str,
-    index: &'static str,
-    create_index: &'static str,
-    merge: &'static str,
+    /// `INSERT INTO … SELECT … FROM staging` with `$1` = the batch id.
+    insert: &'static str,
+    /// The `ON CONFLICT …` clause that turns `insert` into the merge of an update delivery.
+    upsert: &'static str,
     /// Diagnosis queries specific to the table, each yielding `(src, field, reason)`.
     diagnoses: &'static [&'static str],
 }
@@ -39,22 +40,17 @@ struct PolygonTable {
 const PARCEL: PolygonTable = PolygonTable {
     name: "parcel",
     staging: "stg_parcel",
-    index: "DROP INDEX IF EXISTS parcel_geom_gist",
-    create_index: "CREATE INDEX IF NOT EXISTS parcel_geom_gist ON parcel USING gist (geom)",
-    merge: concat!(
-        "WITH m AS (
-           INSERT INTO parcel AS t (alkis_id, kennzeichen, ags, official_area_m2, geom, valid_from, import_batch_id)
-           SELECT s.alkis_id, s.kennzeichen, s.ags, s.area, ",
+    insert: concat!(
+        "INSERT INTO parcel AS t (alkis_id, kennzeichen, ags, official_area_m2, geom, valid_from, import_batch_id)
+         SELECT s.alkis_id, s.kennzeichen, s.ags, s.area, ",
         to_storage!("s.geom"),
-        ", s.valid_from, $1 FROM stg_parcel s
-           ON CONFLICT (alkis_id) DO UPDATE SET kennzeichen = EXCLUDED.kennzeichen, ags = EXCLUDED.ags,
+        ", s.valid_from, $1 FROM stg_parcel s"
+    ),
+    upsert: "ON CONFLICT (alkis_id) DO UPDATE SET kennzeichen = EXCLUDED.kennzeichen, ags = EXCLUDED.ags,
                official_area_m2 = EXCLUDED.official_area_m2, geom = EXCLUDED.geom,
                valid_from = coalesce(EXCLUDED.valid_from, t.valid_from), import_batch_id = EXCLUDED.import_batch_id
            WHERE (t.kennzeichen, t.ags, t.official_area_m2, t.geom, t.valid_from)
-                 IS DISTINCT FROM (EXCLUDED.kennzeichen, EXCLUDED.ags, EXCLUDED.official_area_m2, EXCLUDED.geom, coalesce(EXCLUDED.valid_from, t.valid_from))
-           RETURNING (xmax = 0) AS inserted)
-         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
-    ),
+                 IS DISTINCT FROM (EXCLUDED.kennzeichen, EXCLUDED.ags, EXCLUDED.official_area_m2, EXCLUDED.geom, coalesce(EXCLUDED.valid_from, t.valid_from))",
     diagnoses: &[
         "SELECT min(src), 'kennzeichen', 'Flurstückskennzeichen ' || kennzeichen || ' appears more than once: ' || string_agg(src, ', ')
            FROM stg_parcel GROUP BY kennzeichen HAVING count(DISTINCT alkis_id) > 1 LIMIT 1",
@@ -69,29 +65,24 @@ const PARCEL: PolygonTable = PolygonTable {
 const BUILDING: PolygonTable = PolygonTable {
     name: "building",
     staging: "stg_building",
-    index: "DROP INDEX IF EXISTS building_geom_gist",
-    create_index: "CREATE INDEX IF NOT EXISTS building_geom_gist ON building USING gist (geom)",
-    merge: concat!(
-        "WITH m AS (
-           INSERT INTO building AS t (alkis_id, function_code, storeys, geom, valid_from, import_batch_id, parcel_id)
-           SELECT s.alkis_id, s.function_code, s.storeys, g.geom, s.valid_from, $1, coalesce(pk.id, sp.id)
-             FROM stg_building s
-             CROSS JOIN LATERAL (SELECT ",
+    insert: concat!(
+        "INSERT INTO building AS t (alkis_id, function_code, storeys, geom, valid_from, import_batch_id, parcel_id)
+         SELECT s.alkis_id, s.function_code, s.storeys, g.geom, s.valid_from, $1, coalesce(pk.id, sp.id)
+           FROM stg_building s
+           CROSS JOIN LATERAL (SELECT ",
         to_storage!("s.geom"),
         " AS geom) g
-             LEFT JOIN parcel pk ON pk.kennzeichen = s.parcel_kennzeichen::char(20)
-             LEFT JOIN LATERAL (SELECT p.id FROM parcel p, ST_PointOnSurface(g.geom) AS pt
-                                 WHERE pk.id IS NULL AND p.geom && pt AND ST_Intersects(p.geom, pt)
-                                 ORDER BY p.id LIMIT 1) sp ON true
-           ON CONFLICT (alkis_id) DO UPDATE SET function_code = EXCLUDED.function_code,
+           LEFT JOIN parcel pk ON pk.kennzeichen = s.parcel_kennzeichen::char(20)
+           LEFT JOIN LATERAL (SELECT p.id FROM parcel p, ST_PointOnSurface(g.geom) AS pt
+                               WHERE pk.id IS NULL AND p.geom && pt AND ST_Intersects(p.geom, pt)
+                               ORDER BY p.id LIMIT 1) sp ON true"
+    ),
+    upsert: "ON CONFLICT (alkis_id) DO UPDATE SET function_code = EXCLUDED.function_code,
                storeys = EXCLUDED.storeys, geom = EXCLUDED.geom, valid_from = coalesce(EXCLUDED.valid_from, t.valid_from),
                import_batch_id = EXCLUDED.import_batch_id, parcel_id = EXCLUDED.parcel_id
            WHERE (t.function_code, t.storeys, t.geom, t.valid_from, t.parcel_id)
                  IS DISTINCT FROM (EXCLUDED.function_code, EXCLUDED.storeys, EXCLUDED.geom,
-                                   coalesce(EXCLUDED.valid_from, t.valid_from), EXCLUDED.parcel_id)
-           RETURNING (xmax = 0) AS inserted)
-         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
-    ),
+                                   coalesce(EXCLUDED.valid_from, t.valid_from), EXCLUDED.parcel_id)",
     diagnoses: &[
         "SELECT src, 'gebaeudefunktion', 'code must be 1000 to 9999, found ' || function_code FROM stg_building WHERE function_code NOT BETWEEN 1000 AND 9999 LIMIT 1",
         "SELECT src, 'anzahlDerOberirdischenGeschosse', 'must be 0 to 99, found ' || storeys FROM stg_building WHERE storeys NOT BETWEEN 0 AND 99 LIMIT 1",
@@ -101,30 +92,21 @@ const BUILDING: PolygonTable = PolygonTable {
 const LAND_USE: PolygonTable = PolygonTable {
     name: "land_use",
     staging: "stg_land_use",
-    index: "DROP INDEX IF EXISTS land_use_geom_gist",
-    create_index: "CREATE INDEX IF NOT EXISTS land_use_geom_gist ON land_use USING gist (geom)",
-    merge: concat!(
-        "WITH m AS (
-           INSERT INTO land_use AS t (alkis_id, class, function_code, geom, zustand, import_batch_id)
-           SELECT s.alkis_id, s.class, s.function_code, ",
+    insert: concat!(
+        "INSERT INTO land_use AS t (alkis_id, class, function_code, geom, zustand, import_batch_id)
+         SELECT s.alkis_id, s.class, s.function_code, ",
         to_storage!("s.geom"),
-        ", s.zustand, $1 FROM stg_land_use s
-           ON CONFLICT (alkis_id) DO UPDATE SET class = EXCLUDED.class,
+        ", s.zustand, $1 FROM stg_land_use s"
+    ),
+    upsert: "ON CONFLICT (alkis_id) DO UPDATE SET class = EXCLUDED.class,
                function_code = EXCLUDED.function_code, geom = EXCLUDED.geom,
                zustand = EXCLUDED.zustand, import_batch_id = EXCLUDED.import_batch_id
            WHERE (t.class, t.function_code, t.geom, t.zustand)
-                 IS DISTINCT FROM (EXCLUDED.class, EXCLUDED.function_code, EXCLUDED.geom, EXCLUDED.zustand)
-           RETURNING (xmax = 0) AS inserted)
-         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
-    ),
+                 IS DISTINCT FROM (EXCLUDED.class, EXCLUDED.function_code, EXCLUDED.geom, EXCLUDED.zustand)",
     diagnoses: &[
         "SELECT src, 'funktion', 'code must be 0 to 9999, found ' || function_code FROM stg_land_use WHERE function_code NOT BETWEEN 0 AND 9999 LIMIT 1",
     ],
 };
-
-/// Below this many staged rows the spatial index is kept during the load; above it, and into
-/// an empty table, dropping and rebuilding it is much faster (the osm2pgsql way).
-const REBUILD_INDEX_FROM: i64 = 50_000;
 
 async fn diagnose(
     conn: &mut PgConnection,
@@ -197,6 +179,50 @@ async fn count(conn: &mut PgConnection, sql: &str, op: &'static str) -> Result<i
         .map_err(StoreError::query(op))
 }
 
+/// The merge of an update delivery: upserts that only touch rows whose values differ.
+fn upsert_sql(t: &PolygonTable) -> String {
+    format!(
+        "WITH m AS ({} {} RETURNING (xmax = 0) AS inserted)
+         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m",
+        t.insert, t.upsert
+    )
+}
+
+/// An initial load into the empty table: indexes and foreign keys are rebuilt after one plain
+/// INSERT (see [`crate::bulk`]), all under a savepoint so that a refused row can be diagnosed.
+async fn initial_load(
+    conn: &mut PgConnection,
+    batch: i64,
+    t: &PolygonTable,
+) -> Result<Result<u64, sqlx::Error>, StoreError> {
+    let mut sp = conn
+        .begin()
+        .await
+        .map_err(StoreError::query("setting a savepoint"))?;
+    let deferred = crate::bulk::defer(&mut sp, t.name).await?;
+    let loaded = match sqlx::query(t.insert).bind(batch).execute(&mut *sp).await {
+        Ok(r) => match deferred.restore(&mut sp).await {
+            Ok(()) => Ok(r.rows_affected()),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    match loaded {
+        Ok(n) => {
+            sp.commit()
+                .await
+                .map_err(StoreError::query("releasing a savepoint"))?;
+            Ok(Ok(n))
+        }
+        Err(e) => {
+            sp.rollback()
+                .await
+                .map_err(StoreError::query("rolling back the initial load"))?;
+            Ok(Err(e))
+        }
+    }
+}
+
 async fn merge_polygons(
     conn: &mut PgConnection,
     batch: i64,
@@ -223,31 +249,31 @@ async fn merge_polygons(
     )
     .await?
         == 0;
-    let rebuild = empty && staged >= REBUILD_INDEX_FROM;
-    if rebuild {
-        sqlx::query(t.index)
-            .execute(&mut *conn)
-            .await
-            .map_err(StoreError::query("dropping the spatial index for the load"))?;
-    }
-    let rows = match guarded(conn, t.merge, batch, "merging staged rows").await? {
-        Ok(rows) => rows,
+    let merged = if empty {
+        initial_load(conn, batch, t)
+            .await?
+            .map(|inserted| TableCounts {
+                inserted,
+                ..TableCounts::default()
+            })
+    } else {
+        guarded(conn, &upsert_sql(t), batch, "merging staged rows")
+            .await?
+            .map(|rows| count_pair(&rows))
+    };
+    match merged {
+        Ok(counts) => {
+            add(report, t.name, counts);
+            Ok(())
+        }
         Err(e) => {
             let found = diagnose(conn, &polygon_diagnoses(t)).await?;
-            return Err(found.unwrap_or(StoreError::Query {
+            Err(found.unwrap_or(StoreError::Query {
                 operation: "merging staged rows",
                 source: e,
-            }));
+            }))
         }
-    };
-    if rebuild {
-        sqlx::query(t.create_index)
-            .execute(&mut *conn)
-            .await
-            .map_err(StoreError::query("building the spatial index"))?;
     }
-    add(report, t.name, count_pair(&rows));
-    Ok(())
 }
 
 /// Deletions named by an update delivery, per core table.
@@ -334,11 +360,21 @@ pub(crate) async fn cadastre(
         .await
         .map_err(StoreError::query("indexing the staged links"))?;
     merge_polygons(conn, batch, &PARCEL, opts, report).await?;
-    // Fresh statistics, so the joins below use the indexes.
-    sqlx::raw_sql("ANALYZE parcel")
-        .execute(&mut *conn)
-        .await
-        .map_err(StoreError::query("analysing the loaded parcels"))?;
+    // Fresh statistics, so the joins below use the indexes; a load of parcels alone has no
+    // joins to plan (autovacuum analyses the table after the commit).
+    let joins_follow: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM stg_building) OR EXISTS (SELECT 1 FROM stg_address)
+             OR EXISTS (SELECT 1 FROM stg_link)",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(StoreError::query("counting staged rows"))?;
+    if joins_follow {
+        sqlx::raw_sql("ANALYZE parcel")
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::query("analysing the loaded parcels"))?;
+    }
     merge_polygons(conn, batch, &BUILDING, opts, report).await?;
     merge_polygons(conn, batch, &LAND_USE, opts, report).await?;
     sqlx::raw_sql("ANALYZE building")

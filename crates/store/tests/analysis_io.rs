@@ -4,7 +4,7 @@
 // Helpers of a test fail loudly: unwrap and expect are what they are for.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use model::{Confidence, Subject, VacancyClass, Verdict};
+use model::{Confidence, Subject, Suitability, SuitabilityPart, VacancyClass, Verdict};
 use sqlx::PgPool;
 use store::runs::VerdictRow;
 
@@ -72,9 +72,9 @@ async fn town(pool: &PgPool) {
 #[sqlx::test(migrator = "store::MIGRATOR")]
 async fn facts_are_gathered_per_building_and_parcel(pool: PgPool) {
     town(&pool).await;
-    store::facts::prepare(&pool).await.unwrap();
+    assert_eq!(store::facts::prepare(&pool).await.unwrap(), 2);
     // Preparing twice changes nothing.
-    store::facts::prepare(&pool).await.unwrap();
+    assert_eq!(store::facts::prepare(&pool).await.unwrap(), 0);
     let facts = store::facts::load(&pool).await.unwrap();
 
     assert!(facts.coverage.residents && !facts.coverage.electricity);
@@ -137,6 +137,7 @@ async fn runs_are_stored_and_compared(pool: PgPool) {
             VerdictRow::Parcel {
                 id: p1.id,
                 verdict: &first[1],
+                suitability: None,
             },
         ],
     )
@@ -162,6 +163,7 @@ async fn runs_are_stored_and_compared(pool: PgPool) {
             VerdictRow::Parcel {
                 id: p0.id,
                 verdict: &second[1],
+                suitability: None,
             },
         ],
     )
@@ -212,6 +214,7 @@ async fn a_failing_run_leaves_nothing(pool: PgPool) {
             VerdictRow::Parcel {
                 id: facts.parcels[0].id,
                 verdict: &v,
+                suitability: None,
             },
         ],
     )
@@ -226,4 +229,135 @@ async fn a_failing_run_leaves_nothing(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!((runs, verdicts), (0, 0));
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn a_run_stores_the_suitability_of_its_plots(pool: PgPool) {
+    town(&pool).await;
+    store::facts::prepare(&pool).await.unwrap();
+    let facts = store::facts::load(&pool).await.unwrap();
+    // No town hall, school or shop: the town's centre is the middle of its addresses.
+    let points = store::facts::amenities(&pool).await.unwrap();
+    assert_eq!(
+        points,
+        store::facts::Amenities {
+            centres: vec![geo_types::Point::new(600_010.0, 5_670_010.0)],
+            ..Default::default()
+        }
+    );
+
+    let (p0, p1) = (&facts.parcels[0], &facts.parcels[1]);
+    let gap = verdict(
+        Subject::Parcel(p1.alkis_id.clone()),
+        VacancyClass::BuildingGap,
+    );
+    let underused = verdict(
+        Subject::Parcel(p0.alkis_id.clone()),
+        VacancyClass::Underused,
+    );
+    let suitability = Suitability {
+        score: 0.625,
+        parts: vec![
+            SuitabilityPart {
+                name: "size_m2",
+                value: 400.0,
+                score: 1.0,
+                weight: 0.5,
+            },
+            SuitabilityPart {
+                name: "school_m",
+                value: f64::INFINITY,
+                score: 0.25,
+                weight: 0.5,
+            },
+        ],
+    };
+    let run = store::runs::save_run(
+        &pool,
+        &serde_json::json!({}),
+        &facts.input_batches,
+        &serde_json::json!([]),
+        [
+            VerdictRow::Parcel {
+                id: p1.id,
+                verdict: &gap,
+                suitability: Some(&suitability),
+            },
+            VerdictRow::Parcel {
+                id: p0.id,
+                verdict: &underused,
+                suitability: None,
+            },
+        ],
+    )
+    .await
+    .unwrap();
+
+    let rows: Vec<(i64, f32, serde_json::Value)> =
+        sqlx::query_as("SELECT parcel_id, score, parts FROM plot_suitability WHERE run_id = $1")
+            .bind(run)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 1);
+    let (parcel, score, parts) = &rows[0];
+    assert_eq!((*parcel, *score), (p1.id, 0.625));
+    assert_eq!(
+        parts,
+        &serde_json::json!([
+            {"name": "size_m2", "value": 400.0, "score": 1.0, "weight": 0.5},
+            {"name": "school_m", "value": null, "score": 0.25, "weight": 0.5},
+        ])
+    );
+    // The verdicts went in with their confidence and evidence.
+    let (confidence, evidence): (f32, serde_json::Value) = sqlx::query_as(
+        "SELECT confidence, evidence FROM verdict WHERE run_id = $1 AND parcel_id = $2",
+    )
+    .bind(run)
+    .bind(p1.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((confidence, evidence), (0.7, serde_json::json!([])));
+
+    // Suitability belongs to the run: deleting the run removes it.
+    sqlx::query("DELETE FROM analysis_run WHERE id = $1")
+        .bind(run)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM plot_suitability")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn town_halls_schools_and_shops_are_points_of_interest(pool: PgPool) {
+    town(&pool).await;
+    sqlx::raw_sql(
+        "INSERT INTO building (alkis_id, function_code, geom) VALUES
+           ('DETHL52000000002', 3012, ST_GeomFromText('MULTIPOLYGON(((600100 5670000,600110 5670000,600110 5670010,600100 5670010,600100 5670000)))', 25832)),
+           ('DETHL52000000003', 3021, ST_GeomFromText('MULTIPOLYGON(((600200 5670000,600210 5670000,600210 5670010,600200 5670010,600200 5670000)))', 25832)),
+           ('DETHL52000000004', 2054, ST_GeomFromText('MULTIPOLYGON(((600300 5670000,600310 5670000,600310 5670010,600300 5670010,600300 5670000)))', 25832));
+         INSERT INTO land_use (alkis_id, class, function_code, geom) VALUES
+           ('DETHL53000000002', 'AX_IndustrieUndGewerbeflaeche', 1400, ST_GeomFromText('MULTIPOLYGON(((600400 5670000,600420 5670000,600420 5670020,600400 5670020,600400 5670000)))', 25832));",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    store::facts::prepare(&pool).await.unwrap();
+    let points = store::facts::amenities(&pool).await.unwrap();
+    let xy = |v: &[geo_types::Point<f64>]| -> Vec<(f64, f64)> {
+        v.iter().map(|p| (p.x(), p.y())).collect()
+    };
+    // The town hall stands on no parcel, so no town knows it as its own: the town gets the
+    // public building nearest to the middle of its largest district, the same town hall.
+    assert_eq!(xy(&points.schools), vec![(600_205.0, 5_670_005.0)]);
+    assert_eq!(
+        xy(&points.shops),
+        vec![(600_305.0, 5_670_005.0), (600_410.0, 5_670_010.0)]
+    );
+    assert_eq!(xy(&points.centres), vec![(600_105.0, 5_670_005.0); 2]);
 }

@@ -133,3 +133,162 @@ async fn a_missing_column_names_layer_and_column(pool: PgPool) {
         "{err}"
     );
 }
+
+/// The indexes and constraints of the core tables, to see that an initial load puts back
+/// everything it deferred.
+async fn schema_objects(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT c.conrelid::regclass || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c
+          WHERE c.conrelid IN ('parcel'::regclass, 'building'::regclass, 'land_use'::regclass, 'address'::regclass)
+         UNION ALL
+         SELECT indexdef FROM pg_indexes WHERE tablename IN ('parcel', 'building', 'land_use', 'address')
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// A GeoJSON layer of square parcels `(alkis_id, kennzeichen, x)`; `bowtie` draws the last one
+/// self-intersecting.
+fn square_parcels(dir: &Path, name: &str, parcels: &[(&str, &str, i64)], bowtie: bool) -> PathBuf {
+    let features: Vec<String> = parcels
+        .iter()
+        .enumerate()
+        .map(|(i, (id, key, x))| {
+            let (x0, x1, y0, y1) = (x, x + 20, 5_669_000, 5_669_030);
+            let ring = if bowtie && i + 1 == parcels.len() {
+                format!("[[{x0},{y0}],[{x1},{y1}],[{x1},{y0}],[{x0},{y1}],[{x0},{y0}]]")
+            } else {
+                format!("[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]")
+            };
+            format!(
+                r#"{{"type":"Feature","properties":{{"FLSKZ":"{key}","OID":"{id}","FLAECHE":"600","GEMEINDE":"16068051"}},"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}"#
+            )
+        })
+        .collect();
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::25832"}}}},"features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn an_initial_load_names_the_refused_feature_and_restores_the_schema(pool: PgPool) {
+    let before = schema_objects(&pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The unique index on the key is rebuilt after the load; the duplicate fails there.
+    let dup = square_parcels(
+        dir.path(),
+        "dup.geojson",
+        &[
+            ("DETHL51000000A01", "16512300200001______", 647_100),
+            ("DETHL51000000A02", "16512300200001______", 647_200),
+        ],
+        false,
+    );
+    let err = vector_import::import(&pool, &dup, &parcel_opts())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("dup.geojson (layer dup, feature "), "{err}");
+    assert!(
+        err.contains(
+            "kennzeichen: Flurstückskennzeichen 16512300200001______ appears more than once"
+        ),
+        "{err}"
+    );
+    // The geometry CHECK refuses the bowtie during the insert.
+    let bad = square_parcels(
+        dir.path(),
+        "bowtie.geojson",
+        &[
+            ("DETHL51000000A01", "16512300200001______", 647_100),
+            ("DETHL51000000A02", "16512300200002______", 647_200),
+        ],
+        true,
+    );
+    let err = vector_import::import(&pool, &bad, &parcel_opts())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bowtie.geojson (layer bowtie, feature 1)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("geometry: invalid geometry: Self-intersection"),
+        "{err}"
+    );
+    assert!(err.contains("--repair"), "{err}");
+    assert_eq!(
+        schema_objects(&pool).await,
+        before,
+        "a failed load changed the schema"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM parcel")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+
+    // A good initial load rebuilds every index and constraint it deferred …
+    let good = square_parcels(
+        dir.path(),
+        "good.geojson",
+        &[
+            ("DETHL51000000A01", "16512300200001______", 647_100),
+            ("DETHL51000000A02", "16512300200002______", 647_200),
+        ],
+        false,
+    );
+    let r = vector_import::import(&pool, &good, &parcel_opts())
+        .await
+        .unwrap();
+    assert_eq!(r.tables["parcel"].inserted, 2, "{r:?}");
+    assert_eq!(schema_objects(&pool).await, before);
+    // … and the next delivery into the filled table is merged row by row as before.
+    let update = square_parcels(
+        dir.path(),
+        "update.geojson",
+        &[
+            ("DETHL51000000A01", "16512300200001______", 647_100),
+            ("DETHL51000000A02", "16512300200002______", 647_300),
+            ("DETHL51000000A03", "16512300200003______", 647_400),
+        ],
+        false,
+    );
+    let r = vector_import::import(&pool, &update, &parcel_opts())
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.tables["parcel"].inserted, r.tables["parcel"].updated),
+        (1, 1),
+        "{r:?}"
+    );
+    // Into a filled table, the database's own constraint still names the feature.
+    let dup2 = square_parcels(
+        dir.path(),
+        "dup2.geojson",
+        &[("DETHL51000000A09", "16512300200003______", 647_900)],
+        false,
+    );
+    let err = vector_import::import(&pool, &dup2, &parcel_opts())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("dup2.geojson (layer dup2, feature 0)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("already belongs to parcel DETHL51000000A03"),
+        "{err}"
+    );
+}

@@ -1,0 +1,154 @@
+//! The web API of leerstand: OGC API Features and vector tiles for the public map, plot
+//! search and enquiries for investors, citizen reports, and the planners' authenticated
+//! workflow. [`app`] builds the whole `Router`, so tests drive it with or without a socket.
+//!
+//! Public routes read only the views of the database schema `published` (see migration
+//! 0008); everything private stays behind [`auth::Planner`].
+
+pub mod auth;
+mod features;
+mod limits;
+mod metrics;
+mod ops;
+pub mod planner;
+mod problem;
+mod reports;
+mod search;
+pub mod tiles;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use sqlx::PgPool;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+pub use limits::RateLimit;
+pub use problem::Problem;
+
+/// How the server behaves; the defaults suit one town hall server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The URL clients reach the server at, used in OGC links (no trailing slash).
+    pub base_url: String,
+    /// The web map's files, served at `/` when set.
+    pub web_root: Option<PathBuf>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Citizen reports and enquiries per client address.
+    pub post_rate: RateLimit,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            base_url: "http://127.0.0.1:8080".to_owned(),
+            web_root: None,
+            max_body_bytes: 64 * 1024,
+            post_rate: RateLimit {
+                requests: 10,
+                per: Duration::from_secs(600),
+            },
+        }
+    }
+}
+
+/// What every handler shares: the pool, the configuration, counters and caches.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    pool: PgPool,
+    config: Config,
+    metrics: metrics::Metrics,
+    posts: limits::Limiter,
+    tiles: tiles::TileCache,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, config: Config) -> Self {
+        let posts = limits::Limiter::new(config.post_rate);
+        Self {
+            inner: Arc::new(Inner {
+                pool,
+                config,
+                metrics: metrics::Metrics::default(),
+                posts,
+                tiles: tiles::TileCache::new(tiles::DEFAULT_CACHE_BYTES),
+            }),
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub(crate) fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    pub(crate) fn post_limiter(&self) -> &limits::Limiter {
+        &self.inner.posts
+    }
+
+    /// The cache of compressed vector tiles; writers that change the public views may
+    /// [`tiles::TileCache::invalidate`] it.
+    pub fn tiles(&self) -> &tiles::TileCache {
+        &self.inner.tiles
+    }
+}
+
+/// The whole API as one router.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config().max_body_bytes;
+    let web_root = state.config().web_root.clone();
+    let router = Router::new()
+        .merge(ops::routes())
+        .merge(features::routes())
+        .merge(tiles::routes())
+        .merge(auth::routes())
+        .merge(search::routes())
+        .merge(reports::routes())
+        .merge(planner::routes());
+    let router = match web_root {
+        Some(root) => router.fallback_service(
+            tower_http::services::ServeDir::new(root).append_index_html_on_directories(true),
+        ),
+        None => router.fallback(|| async { Problem::not_found("no such resource") }),
+    };
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the API on `addr` until Ctrl-C; returns when the server has stopped.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(address = %listener.local_addr()?, "serving");
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

@@ -1,0 +1,347 @@
+//! Cases: a planner's work on one building or parcel, whose status moves only along
+//! [`CaseStatus::can_become`]. Each move is a `case_event`; consent and objection also set
+//! the parcel's publication record, so the public views follow.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use model::{CaseStatus, SubjectKind};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sqlx::PgConnection;
+
+use super::consent::{upsert_consent, upsert_objection, Actor};
+use super::verdicts::{kind_str, subject_column, subject_id};
+use super::{audit, db_problem, invalid, text, Listing, Page};
+use crate::auth::Planner;
+use crate::problem::{Json, Path, Query};
+use crate::{AppState, Problem};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpenBody {
+    kind: SubjectKind,
+    alkis_id: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /planner/cases`: opens a case (status `new`); one open case per subject.
+pub(crate) async fn open(
+    planner: Planner,
+    State(state): State<AppState>,
+    Json(body): Json<OpenBody>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let note = text("note", &body.note, 4000, false)?;
+    let mut tx = state.pool().begin().await?;
+    let subject = subject_id(&mut tx, body.kind, &body.alkis_id).await?;
+    let column = subject_column(body.kind);
+    // Serialise openings for the same subject, so two planners cannot both open one.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind(format!("case:{column}:{subject}"))
+        .execute(&mut *tx)
+        .await?;
+    let existing: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM planner_case WHERE {column} = $1 AND status <> 'closed' LIMIT 1"
+    ))
+    .bind(subject)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(existing) = existing {
+        return Err(Problem::conflict(format!(
+            "case {existing} about this {} is still open",
+            kind_str(body.kind)
+        )));
+    }
+    let id: i64 = sqlx::query_scalar(&format!(
+        "INSERT INTO planner_case ({column}, opened_by) VALUES ($1, $2) RETURNING id"
+    ))
+    .bind(subject)
+    .bind(planner.id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_problem)?;
+    audit(
+        &mut tx,
+        &planner.login,
+        "case.open",
+        ("planner_case", Some(id)),
+        json!({"kind": kind_str(body.kind), "alkis_id": body.alkis_id, "note": note}),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut conn = state.pool().acquire().await?;
+    let detail = case_detail(&mut conn, id).await?;
+    Ok((StatusCode::CREATED, Json(detail)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListQuery {
+    status: Option<String>,
+    kind: Option<String>,
+    /// AGS or town name.
+    town: Option<String>,
+    #[serde(default = "super::default_limit")]
+    limit: i64,
+    #[serde(default)]
+    offset: i64,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub(crate) struct CaseItem {
+    id: i64,
+    kind: String,
+    alkis_id: String,
+    kennzeichen: Option<String>,
+    address: Option<String>,
+    town: Option<String>,
+    status: String,
+    class: Option<String>,
+    opened_at: chrono::DateTime<chrono::Utc>,
+    opened_by: String,
+    changed_at: chrono::DateTime<chrono::Utc>,
+}
+
+const CASES_SQL: &str = "
+SELECT c.id,
+       CASE WHEN c.building_id IS NOT NULL THEN 'building' ELSE 'parcel' END AS kind,
+       coalesce(b.alkis_id, p.alkis_id)::text AS alkis_id,
+       p.kennzeichen::text AS kennzeichen,
+       (SELECT string_agg(a.street || ' ' || a.house_number::text || a.house_suffix, ', '
+                          ORDER BY a.street, a.house_number, a.house_suffix)
+          FROM address a
+         WHERE CASE WHEN b.id IS NOT NULL THEN a.building_id = b.id ELSE a.parcel_id = p.id END)
+         AS address,
+       p.ags::text AS ags,
+       m.name AS town,
+       c.status,
+       coalesce((SELECT cv.class FROM current_verdict cv WHERE cv.building_id = c.building_id),
+                (SELECT cv.class FROM current_verdict cv WHERE cv.parcel_id = c.parcel_id))
+         AS class,
+       c.opened_at,
+       u.display_name AS opened_by,
+       coalesce((SELECT max(e.at) FROM case_event e WHERE e.case_id = c.id), c.opened_at)
+         AS changed_at
+  FROM planner_case c
+  JOIN app_user u ON u.id = c.opened_by
+  LEFT JOIN building b ON b.id = c.building_id
+  LEFT JOIN parcel p ON p.id = coalesce(c.parcel_id, b.parcel_id)
+  LEFT JOIN municipality m ON m.ags = p.ags";
+
+/// `GET /planner/cases`: cases, most recently changed first.
+pub(crate) async fn list(
+    _planner: Planner,
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Listing<CaseItem>>, Problem> {
+    let page = Page {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .check()?;
+    if let Some(s) = &q.status {
+        s.parse::<CaseStatus>()
+            .map_err(|e| Problem::bad_request(e.to_string()))?;
+    }
+    if q.kind
+        .as_deref()
+        .is_some_and(|k| k != "building" && k != "parcel")
+    {
+        return Err(Problem::bad_request("kind must be building or parcel"));
+    }
+    super::filter("town", q.town.as_deref())?;
+    let condition = "($1::text IS NULL OR c.status = $1)
+        AND ($2::text IS NULL OR c.kind = $2)
+        AND ($3::text IS NULL OR c.ags = $3 OR c.town = $3)";
+    let matched: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM ({CASES_SQL}) c WHERE {condition}"
+    ))
+    .bind(&q.status)
+    .bind(&q.kind)
+    .bind(&q.town)
+    .fetch_one(state.pool())
+    .await?;
+    let items = sqlx::query_as::<_, CaseItem>(&format!(
+        "SELECT c.id, c.kind, c.alkis_id, c.kennzeichen, c.address, c.town, c.status, c.class,
+                c.opened_at, c.opened_by, c.changed_at
+           FROM ({CASES_SQL}) c WHERE {condition}
+          ORDER BY c.changed_at DESC, c.id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(&q.status)
+    .bind(&q.kind)
+    .bind(&q.town)
+    .bind(page.limit)
+    .bind(page.offset)
+    .fetch_all(state.pool())
+    .await?;
+    Ok(Json(Listing {
+        items,
+        matched,
+        limit: page.limit,
+        offset: page.offset,
+    }))
+}
+
+/// A case with its subject, history (opening first) and the parcel's publication record.
+async fn case_detail(conn: &mut PgConnection, id: i64) -> Result<Value, Problem> {
+    let case: Option<Value> = sqlx::query_scalar(&format!(
+        "SELECT to_json(c) FROM ({CASES_SQL}) c WHERE c.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let mut case = case.ok_or_else(|| Problem::not_found(format!("no case {id}")))?;
+    let history: Value = sqlx::query_scalar(
+        "SELECT coalesce(json_agg(h ORDER BY h.at, h.seq), '[]') FROM (
+             SELECT c.opened_at AS at, 0 AS seq, u.display_name AS author, u.login,
+                    NULL::text AS from_status, 'new' AS to_status,
+                    coalesce((SELECT l.details ->> 'note' FROM audit_log l
+                               WHERE l.subject_table = 'planner_case' AND l.subject_id = c.id
+                                 AND l.action = 'case.open' ORDER BY l.id LIMIT 1), '') AS note
+               FROM planner_case c JOIN app_user u ON u.id = c.opened_by WHERE c.id = $1
+             UNION ALL
+             SELECT e.at, e.id, u.display_name, u.login, e.from_status, e.to_status, e.note
+               FROM case_event e JOIN app_user u ON u.id = e.author_id WHERE e.case_id = $1
+         ) h",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let publication: Option<Value> = sqlx::query_scalar(
+        "SELECT json_build_object('basis', pc.basis, 'consent_on', pc.consent_on,
+                'announced_on', pc.announced_on, 'objection_on', pc.objection_on,
+                'public', r.parcel_id IS NOT NULL)
+           FROM planner_case c
+           LEFT JOIN building b ON b.id = c.building_id
+           JOIN publication_consent pc ON pc.parcel_id = coalesce(c.parcel_id, b.parcel_id)
+           LEFT JOIN parcel_release r ON r.parcel_id = pc.parcel_id
+          WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Value::Object(map) = &mut case {
+        map.insert("history".to_owned(), history);
+        map.insert("publication".to_owned(), publication.unwrap_or(Value::Null));
+        let allowed: Vec<&str> = map
+            .get("status")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<CaseStatus>().ok())
+            .map(|s| {
+                CaseStatus::ALL
+                    .iter()
+                    .filter(|n| s.can_become(**n))
+                    .map(|n| n.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        map.insert("next".to_owned(), json!(allowed));
+    }
+    Ok(case)
+}
+
+/// `GET /planner/cases/{id}`.
+pub(crate) async fn detail(
+    _planner: Planner,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, Problem> {
+    let mut conn = state.pool().acquire().await?;
+    Ok(Json(case_detail(&mut conn, id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatusBody {
+    status: CaseStatus,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /planner/cases/{id}/status`: moves the case on; 409 for a move the workflow does
+/// not allow. `consent` records the owner's consent for the parcel (today), `objection` the
+/// objection, so the public views follow.
+pub(crate) async fn change_status(
+    planner: Planner,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<StatusBody>,
+) -> Result<Json<Value>, Problem> {
+    let note = text("note", &body.note, 4000, false)?;
+    let mut tx = state.pool().begin().await?;
+    let row: Option<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT c.status, coalesce(c.parcel_id, b.parcel_id), c.building_id
+           FROM planner_case c LEFT JOIN building b ON b.id = c.building_id
+          WHERE c.id = $1 FOR UPDATE OF c",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (from, parcel, _) = row.ok_or_else(|| Problem::not_found(format!("no case {id}")))?;
+    let from: CaseStatus = from.parse().map_err(|_| Problem::internal())?;
+    if !from.can_become(body.status) {
+        let allowed: Vec<&str> = CaseStatus::ALL
+            .iter()
+            .filter(|n| from.can_become(**n))
+            .map(|n| n.as_str())
+            .collect();
+        return Err(Problem::conflict(format!(
+            "case status cannot change from {} to {}; allowed: {}",
+            from.as_str(),
+            body.status.as_str(),
+            if allowed.is_empty() {
+                "none".to_owned()
+            } else {
+                allowed.join(", ")
+            }
+        )));
+    }
+    let today: NaiveDate = sqlx::query_scalar("SELECT current_date")
+        .fetch_one(&mut *tx)
+        .await?;
+    let actor = Actor {
+        id: planner.id,
+        login: &planner.login,
+    };
+    match (body.status, parcel) {
+        (CaseStatus::Consent, Some(p)) => upsert_consent(&mut tx, actor, p, today).await?,
+        (CaseStatus::Objection, Some(p)) => upsert_objection(&mut tx, actor, p, today).await?,
+        (CaseStatus::Consent | CaseStatus::Objection, None) => {
+            return Err(invalid(
+                "the case's building lies on no parcel, so its publication cannot be recorded",
+            ))
+        }
+        _ => {}
+    }
+    sqlx::query("UPDATE planner_case SET status = $2 WHERE id = $1")
+        .bind(id)
+        .bind(body.status.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let event: i64 = sqlx::query_scalar(
+        "INSERT INTO case_event (case_id, author_id, from_status, to_status, note)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(id)
+    .bind(planner.id)
+    .bind(from.as_str())
+    .bind(body.status.as_str())
+    .bind(&note)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit(
+        &mut tx,
+        &planner.login,
+        "case.status",
+        ("planner_case", Some(id)),
+        json!({"from": from, "to": body.status, "note": note, "event": event}),
+    )
+    .await?;
+    tx.commit().await?;
+    if matches!(body.status, CaseStatus::Consent | CaseStatus::Objection) {
+        super::published_changed(&state);
+    }
+    let mut conn = state.pool().acquire().await?;
+    Ok(Json(case_detail(&mut conn, id).await?))
+}

@@ -1,0 +1,622 @@
+//! Verdicts for planners: the latest run's list (JSON or GeoJSON for the planner map), one
+//! subject's full picture (evidence, owners, addresses, surveys, cases, publication), and
+//! overrides, which outweigh the analysis until withdrawn.
+
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use model::{AlkisId, SubjectKind, VacancyClass};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sqlx::PgConnection;
+
+use super::{audit, db_problem, invalid, text, Listing, Page};
+use crate::auth::Planner;
+use crate::problem::{Json, Path, Query};
+use crate::{AppState, Problem};
+
+/// The latest run's verdicts with what a planner filters and reads by; a subquery, so list,
+/// map and export share it.
+pub(crate) const VERDICTS_SQL: &str = "
+SELECT CASE WHEN cv.building_id IS NOT NULL THEN 'building' ELSE 'parcel' END AS kind,
+       coalesce(b.alkis_id, p.alkis_id)::text AS id,
+       cv.class,
+       cv.analysed_class,
+       cv.override_id IS NOT NULL AS overridden,
+       cv.score,
+       cv.confidence::float8 AS confidence,
+       p.kennzeichen::text AS kennzeichen,
+       CASE WHEN b.id IS NOT NULL
+            THEN (SELECT string_agg(a.street || ' ' || a.house_number::text || a.house_suffix, ', '
+                                    ORDER BY a.street, a.house_number, a.house_suffix)
+                    FROM address a WHERE a.building_id = b.id)
+            ELSE (SELECT string_agg(a.street || ' ' || a.house_number::text || a.house_suffix, ', '
+                                    ORDER BY a.street, a.house_number, a.house_suffix)
+                    FROM address a WHERE a.parcel_id = p.id)
+       END AS address,
+       p.ags::text AS ags,
+       m.name AS town,
+       d.name AS district,
+       cv.as_of,
+       coalesce(b.geom, p.geom) AS geom
+  FROM current_verdict cv
+  LEFT JOIN building b ON b.id = cv.building_id
+  LEFT JOIN parcel p ON p.id = coalesce(cv.parcel_id, b.parcel_id)
+  LEFT JOIN municipality m ON m.ags = p.ags
+  LEFT JOIN district d ON d.id = p.district_id";
+
+/// The columns of [`VERDICTS_SQL`] besides `id` and `geom`, with their JSON schema types.
+pub(crate) const VERDICT_PROPERTIES: &[(&str, &str)] = &[
+    ("kind", "string"),
+    ("class", "string"),
+    ("analysed_class", "string"),
+    ("overridden", "boolean"),
+    ("score", "number"),
+    ("confidence", "number"),
+    ("kennzeichen", "string"),
+    ("address", "string"),
+    ("ags", "string"),
+    ("town", "string"),
+    ("district", "string"),
+    ("as_of", "string"),
+];
+
+/// The filters of the verdict list and its export.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub(crate) struct VerdictFilter {
+    pub class: Option<String>,
+    pub kind: Option<String>,
+    /// AGS or town name.
+    pub town: Option<String>,
+    /// District (Ortsteil) name.
+    pub district: Option<String>,
+}
+
+impl VerdictFilter {
+    pub(crate) fn check(self) -> Result<Self, Problem> {
+        // An empty form field means no filter.
+        let blank = |v: Option<String>| v.filter(|v| !v.is_empty());
+        let filter = Self {
+            class: blank(self.class),
+            kind: blank(self.kind),
+            town: blank(self.town),
+            district: blank(self.district),
+        };
+        filter.checked()
+    }
+
+    fn checked(self) -> Result<Self, Problem> {
+        if let Some(class) = &self.class {
+            class
+                .parse::<VacancyClass>()
+                .map_err(|e| Problem::bad_request(e.to_string()))?;
+        }
+        if let Some(kind) = &self.kind {
+            if kind != "building" && kind != "parcel" {
+                return Err(Problem::bad_request("kind must be building or parcel"));
+            }
+        }
+        super::filter("town", self.town.as_deref())?;
+        super::filter("district", self.district.as_deref())?;
+        Ok(self)
+    }
+
+    /// The condition over [`VERDICTS_SQL`]; binds `$1`–`$4` in the order of [`Self::binds`].
+    pub(crate) const CONDITION: &'static str = "($1::text IS NULL OR v.class = $1)
+        AND ($2::text IS NULL OR v.kind = $2)
+        AND ($3::text IS NULL OR v.ags = $3 OR v.town = $3)
+        AND ($4::text IS NULL OR v.district = $4)";
+
+    pub(crate) fn binds(&self) -> [Option<&str>; 4] {
+        [
+            self.class.as_deref(),
+            self.kind.as_deref(),
+            self.town.as_deref(),
+            self.district.as_deref(),
+        ]
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListQuery {
+    class: Option<String>,
+    kind: Option<String>,
+    town: Option<String>,
+    district: Option<String>,
+    #[serde(default = "super::default_limit")]
+    limit: i64,
+    #[serde(default)]
+    offset: i64,
+    /// `json` (default) or `geojson` for the planner map.
+    f: Option<String>,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub(crate) struct VerdictItem {
+    kind: String,
+    alkis_id: String,
+    class: String,
+    analysed_class: String,
+    overridden: bool,
+    score: f64,
+    confidence: f64,
+    kennzeichen: Option<String>,
+    address: Option<String>,
+    ags: Option<String>,
+    town: Option<String>,
+    district: Option<String>,
+    as_of: Option<chrono::NaiveDate>,
+}
+
+/// `GET /planner/verdicts`: a page of the latest run's verdicts.
+pub(crate) async fn list(
+    _planner: Planner,
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Problem> {
+    let page = Page {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .check()?;
+    let filter = VerdictFilter {
+        class: q.class,
+        kind: q.kind,
+        town: q.town,
+        district: q.district,
+    }
+    .check()?;
+    let geojson = match q.f.as_deref() {
+        None | Some("json") => false,
+        Some("geojson") => true,
+        Some(_) => return Err(Problem::bad_request("f must be json or geojson")),
+    };
+    let condition = VerdictFilter::CONDITION;
+    let count_sql = format!("SELECT count(*) FROM ({VERDICTS_SQL}) v WHERE {condition}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in filter.binds() {
+        count = count.bind(b);
+    }
+    let matched = count.fetch_one(state.pool()).await?;
+    if geojson {
+        let mut props = String::new();
+        for (i, (name, _)) in VERDICT_PROPERTIES.iter().enumerate() {
+            if i > 0 {
+                props.push_str(", ");
+            }
+            let _ = write!(props, "'{name}', v.{name}");
+        }
+        let sql = format!(
+            "SELECT json_build_object('type', 'Feature', 'id', v.id,
+                    'geometry', ST_AsGeoJSON(ST_Transform(v.geom, 4326), 7)::json,
+                    'properties', json_build_object({props}))::text
+               FROM ({VERDICTS_SQL}) v WHERE {condition}
+              ORDER BY v.kind, v.id LIMIT $5 OFFSET $6"
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for b in filter.binds() {
+            query = query.bind(b);
+        }
+        let features = query
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(state.pool())
+            .await?;
+        let mut body = String::from("{\"type\":\"FeatureCollection\",\"features\":[");
+        body.push_str(&features.join(","));
+        let _ = write!(
+            body,
+            "],\"numberMatched\":{matched},\"numberReturned\":{}}}",
+            features.len()
+        );
+        return Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response());
+    }
+    let sql = format!(
+        "SELECT v.kind, v.id AS alkis_id, v.class, v.analysed_class, v.overridden, v.score,
+                v.confidence, v.kennzeichen, v.address, v.ags, v.town, v.district, v.as_of
+           FROM ({VERDICTS_SQL}) v WHERE {condition}
+          ORDER BY v.kind, v.id LIMIT $5 OFFSET $6"
+    );
+    let mut query = sqlx::query_as::<_, VerdictItem>(&sql);
+    for b in filter.binds() {
+        query = query.bind(b);
+    }
+    let items = query
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(state.pool())
+        .await?;
+    Ok(Json(Listing {
+        items,
+        matched,
+        limit: page.limit,
+        offset: page.offset,
+    })
+    .into_response())
+}
+
+/// The column that names a subject of this kind in verdicts, overrides and cases.
+pub(crate) fn subject_column(kind: SubjectKind) -> &'static str {
+    match kind {
+        SubjectKind::Building => "building_id",
+        SubjectKind::Parcel => "parcel_id",
+    }
+}
+
+pub(crate) fn kind_str(kind: SubjectKind) -> &'static str {
+    match kind {
+        SubjectKind::Building => "building",
+        SubjectKind::Parcel => "parcel",
+    }
+}
+
+/// The database id of a building or parcel by ALKIS id; 400 for a malformed id, 404 for
+/// an unknown one.
+pub(crate) async fn subject_id(
+    conn: &mut PgConnection,
+    kind: SubjectKind,
+    alkis_id: &str,
+) -> Result<i64, Problem> {
+    let id: AlkisId = alkis_id
+        .parse()
+        .map_err(|e: model::ModelError| Problem::bad_request(e.to_string()))?;
+    let table = match kind {
+        SubjectKind::Building => "building",
+        SubjectKind::Parcel => "parcel",
+    };
+    sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE alkis_id = $1"))
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no {table} {alkis_id:?}")))
+}
+
+/// One JSON value from a query that builds it, or `default` when there is no row.
+async fn json_of(
+    conn: &mut PgConnection,
+    sql: &str,
+    id: i64,
+    default: Value,
+) -> Result<Value, sqlx::Error> {
+    let value: Option<Option<Value>> = sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(value.flatten().unwrap_or(default))
+}
+
+/// Everything a planner knows about one building or parcel.
+pub(crate) async fn subject_detail(
+    conn: &mut PgConnection,
+    kind: SubjectKind,
+    id: i64,
+) -> Result<Value, sqlx::Error> {
+    let column = subject_column(kind);
+    let subject = match kind {
+        SubjectKind::Building => {
+            json_of(
+                conn,
+                "SELECT json_build_object(
+                        'kind', 'building', 'alkis_id', b.alkis_id::text,
+                        'function_code', b.function_code, 'storeys', b.storeys,
+                        'dwellings', b.dwellings, 'parcel', p.alkis_id::text,
+                        'kennzeichen', p.kennzeichen::text, 'ags', p.ags::text, 'town', m.name,
+                        'district', d.name,
+                        'geometry', ST_AsGeoJSON(ST_Transform(b.geom, 4326), 7)::json)
+                   FROM building b
+                   LEFT JOIN parcel p ON p.id = b.parcel_id
+                   LEFT JOIN municipality m ON m.ags = p.ags
+                   LEFT JOIN district d ON d.id = p.district_id
+                  WHERE b.id = $1",
+                id,
+                Value::Null,
+            )
+            .await?
+        }
+        SubjectKind::Parcel => {
+            json_of(
+                conn,
+                "SELECT json_build_object(
+                        'kind', 'parcel', 'alkis_id', p.alkis_id::text,
+                        'kennzeichen', p.kennzeichen::text, 'area_m2', p.official_area_m2,
+                        'land_use', p.land_use, 'ags', p.ags::text, 'town', m.name,
+                        'district', d.name,
+                        'buildings', (SELECT coalesce(json_agg(json_build_object(
+                                          'alkis_id', b.alkis_id::text,
+                                          'function_code', b.function_code,
+                                          'class', cv.class) ORDER BY b.alkis_id), '[]')
+                                        FROM building b
+                                        LEFT JOIN current_verdict cv ON cv.building_id = b.id
+                                       WHERE b.parcel_id = p.id),
+                        'geometry', ST_AsGeoJSON(ST_Transform(p.geom, 4326), 7)::json)
+                   FROM parcel p
+                   LEFT JOIN municipality m ON m.ags = p.ags
+                   LEFT JOIN district d ON d.id = p.district_id
+                  WHERE p.id = $1",
+                id,
+                Value::Null,
+            )
+            .await?
+        }
+    };
+    // The parcel whose owners and publication apply.
+    let parcel_id: Option<i64> = match kind {
+        SubjectKind::Parcel => Some(id),
+        SubjectKind::Building => {
+            sqlx::query_scalar("SELECT parcel_id FROM building WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?
+        }
+    };
+    let verdict = json_of(
+        conn,
+        &format!(
+            "SELECT json_build_object('run_id', run_id, 'as_of', as_of, 'class', class,
+                    'analysed_class', analysed_class, 'score', score, 'confidence', confidence,
+                    'evidence', evidence)
+               FROM current_verdict WHERE {column} = $1"
+        ),
+        id,
+        Value::Null,
+    )
+    .await?;
+    let overrides = json_of(
+        conn,
+        &format!(
+            "SELECT json_agg(json_build_object('id', o.id, 'class', o.class, 'note', o.note,
+                    'author', u.display_name, 'author_login', u.login,
+                    'created_at', o.created_at, 'withdrawn_at', o.withdrawn_at) ORDER BY o.id DESC)
+               FROM verdict_override o JOIN app_user u ON u.id = o.author_id
+              WHERE o.{column} = $1"
+        ),
+        id,
+        json!([]),
+    )
+    .await?;
+    let addresses = json_of(
+        conn,
+        &format!(
+            "SELECT json_agg(json_build_object('alkis_id', a.alkis_id::text, 'street', a.street,
+                    'house_number', a.house_number, 'house_suffix', a.house_suffix,
+                    'postcode', a.postcode)
+                    ORDER BY a.street, a.house_number, a.house_suffix)
+               FROM address a WHERE a.{column} = $1"
+        ),
+        id,
+        json!([]),
+    )
+    .await?;
+    let survey_scope = match kind {
+        SubjectKind::Building => {
+            "f.building_id = $1 OR f.address_id IN (SELECT id FROM address WHERE building_id = $1)"
+        }
+        SubjectKind::Parcel => {
+            "f.building_id IN (SELECT id FROM building WHERE parcel_id = $1)
+             OR f.address_id IN (SELECT id FROM address WHERE parcel_id = $1)"
+        }
+    };
+    let surveys = json_of(
+        conn,
+        &format!(
+            "SELECT json_agg(json_build_object('surveyed_on', f.surveyed_on, 'finding', f.finding,
+                    'dwellings', f.dwellings, 'vacant_dwellings', f.vacant_dwellings,
+                    'condition', f.condition, 'note', f.note, 'surveyor', f.surveyor)
+                    ORDER BY f.surveyed_on DESC, f.id DESC)
+               FROM field_survey f WHERE {survey_scope}"
+        ),
+        id,
+        json!([]),
+    )
+    .await?;
+    let case_scope = match kind {
+        SubjectKind::Building => {
+            "c.building_id = $1 OR c.parcel_id = (SELECT parcel_id FROM building WHERE id = $1)"
+        }
+        SubjectKind::Parcel => {
+            "c.parcel_id = $1 OR c.building_id IN (SELECT id FROM building WHERE parcel_id = $1)"
+        }
+    };
+    let cases = json_of(
+        conn,
+        &format!(
+            "SELECT json_agg(json_build_object('id', c.id, 'status', c.status,
+                    'opened_at', c.opened_at,
+                    'kind', CASE WHEN c.building_id IS NOT NULL THEN 'building' ELSE 'parcel' END)
+                    ORDER BY c.id)
+               FROM planner_case c WHERE {case_scope}"
+        ),
+        id,
+        json!([]),
+    )
+    .await?;
+    let reports = match kind {
+        SubjectKind::Building => {
+            json_of(
+                conn,
+                "SELECT json_agg(json_build_object('id', r.id, 'category', r.category,
+                        'status', r.status, 'reported_at', r.reported_at) ORDER BY r.id)
+                   FROM citizen_report r WHERE r.building_id = $1",
+                id,
+                json!([]),
+            )
+            .await?
+        }
+        SubjectKind::Parcel => json!([]),
+    };
+    let (owners, publication) = match parcel_id {
+        Some(pid) => (
+            json_of(
+                conn,
+                "SELECT json_agg(json_build_object('name', name, 'contact', contact) ORDER BY name)
+                   FROM parcel_owner WHERE parcel_id = $1",
+                pid,
+                json!([]),
+            )
+            .await?,
+            json_of(
+                conn,
+                "SELECT json_build_object('basis', c.basis, 'consent_on', c.consent_on,
+                        'announced_on', c.announced_on, 'objection_on', c.objection_on,
+                        'released_on', r.released_on, 'public', r.parcel_id IS NOT NULL)
+                   FROM publication_consent c
+                   LEFT JOIN parcel_release r ON r.parcel_id = c.parcel_id
+                  WHERE c.parcel_id = $1",
+                pid,
+                Value::Null,
+            )
+            .await?,
+        ),
+        None => (json!([]), Value::Null),
+    };
+
+    let active = overrides
+        .as_array()
+        .and_then(|list| list.iter().find(|o| o["withdrawn_at"].is_null()))
+        .cloned();
+    let mut evidence = Vec::new();
+    if let Some(o) = &active {
+        // The planner's decision is evidence too, the weightiest, with the planner's name.
+        evidence.push(json!({
+            "source": "planner_override",
+            "observed_on": o["created_at"].as_str().and_then(|s| s.get(..10)),
+            "contribution": null,
+            "author": o["author"],
+            "summary": format!(
+                "{}: {} – {}",
+                o["author"].as_str().unwrap_or_default(),
+                o["class"].as_str().unwrap_or_default(),
+                o["note"].as_str().unwrap_or_default()
+            ),
+        }));
+    }
+    if let Some(items) = verdict["evidence"].as_array() {
+        evidence.extend(items.iter().cloned());
+    }
+    Ok(json!({
+        "subject": subject,
+        "class": verdict["class"],
+        "analysed_class": verdict["analysed_class"],
+        "score": verdict["score"],
+        "confidence": verdict["confidence"],
+        "run_id": verdict["run_id"],
+        "as_of": verdict["as_of"],
+        "override": active,
+        "evidence": evidence,
+        "overrides": overrides,
+        "owners": owners,
+        "addresses": addresses,
+        "surveys": surveys,
+        "cases": cases,
+        "reports": reports,
+        "publication": publication,
+    }))
+}
+
+/// `GET /planner/verdicts/{kind}/{alkis_id}`.
+pub(crate) async fn detail(
+    _planner: Planner,
+    State(state): State<AppState>,
+    Path((kind, alkis_id)): Path<(SubjectKind, String)>,
+) -> Result<Json<Value>, Problem> {
+    let mut conn = state.pool().acquire().await?;
+    let id = subject_id(&mut conn, kind, &alkis_id).await?;
+    Ok(Json(subject_detail(&mut conn, kind, id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OverrideBody {
+    class: VacancyClass,
+    note: String,
+}
+
+/// `POST /planner/verdicts/{kind}/{alkis_id}/override`: the planner's class replaces the
+/// analysis' (and an active override) until withdrawn.
+pub(crate) async fn set_override(
+    planner: Planner,
+    State(state): State<AppState>,
+    Path((kind, alkis_id)): Path<(SubjectKind, String)>,
+    Json(body): Json<OverrideBody>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    if body.class.applies_to() != kind {
+        return Err(invalid(format!(
+            "class {} does not apply to a {}",
+            body.class,
+            kind_str(kind)
+        )));
+    }
+    let note = text("note", &body.note, 2000, true)?;
+    let mut tx = state.pool().begin().await?;
+    let id = subject_id(&mut tx, kind, &alkis_id).await?;
+    let column = subject_column(kind);
+    let replaced: Vec<i64> = sqlx::query_scalar(&format!(
+        "UPDATE verdict_override SET withdrawn_at = now()
+          WHERE {column} = $1 AND withdrawn_at IS NULL RETURNING id"
+    ))
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let override_id: i64 = sqlx::query_scalar(&format!(
+        "INSERT INTO verdict_override ({column}, class, author_id, note)
+         VALUES ($1, $2, $3, $4) RETURNING id"
+    ))
+    .bind(id)
+    .bind(body.class.as_str())
+    .bind(planner.id)
+    .bind(&note)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_problem)?;
+    audit(
+        &mut tx,
+        &planner.login,
+        "verdict.override",
+        ("verdict_override", Some(override_id)),
+        json!({"kind": kind_str(kind), "alkis_id": alkis_id, "class": body.class,
+               "note": note, "replaced": replaced}),
+    )
+    .await?;
+    tx.commit().await.map_err(db_problem)?;
+    super::published_changed(&state);
+    let mut conn = state.pool().acquire().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(subject_detail(&mut conn, kind, id).await?),
+    ))
+}
+
+/// `DELETE /planner/verdicts/{kind}/{alkis_id}/override`: the analysis' class applies again.
+pub(crate) async fn withdraw_override(
+    planner: Planner,
+    State(state): State<AppState>,
+    Path((kind, alkis_id)): Path<(SubjectKind, String)>,
+) -> Result<Json<Value>, Problem> {
+    let mut tx = state.pool().begin().await?;
+    let id = subject_id(&mut tx, kind, &alkis_id).await?;
+    let column = subject_column(kind);
+    let withdrawn: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE verdict_override SET withdrawn_at = now()
+          WHERE {column} = $1 AND withdrawn_at IS NULL RETURNING id"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let withdrawn =
+        withdrawn.ok_or_else(|| Problem::not_found(format!("no active override on {alkis_id}")))?;
+    audit(
+        &mut tx,
+        &planner.login,
+        "verdict.override.withdraw",
+        ("verdict_override", Some(withdrawn)),
+        json!({"kind": kind_str(kind), "alkis_id": alkis_id}),
+    )
+    .await?;
+    tx.commit().await?;
+    super::published_changed(&state);
+    let mut conn = state.pool().acquire().await?;
+    Ok(Json(subject_detail(&mut conn, kind, id).await?))
+}

@@ -1,0 +1,50 @@
+//! `leerstand serve`: the web API and the web map on one port.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// The URL clients use to reach the server (for links); default http://ADDR.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Directory of the web map, served at `/` (default: `web/` when it exists).
+    #[arg(long)]
+    pub web: Option<PathBuf>,
+    /// Largest accepted request body in bytes.
+    #[arg(long, default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
+    // Both cores' worth of tile queries plus headroom; a request waits at most 3 s for a
+    // connection, then the client gets 503 with Retry-After.
+    let pool = store::connect_with(database_url, 16, std::time::Duration::from_secs(3)).await?;
+    let applied = store::migrate(&pool).await?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied schema migrations");
+    }
+    let web_root = args
+        .web
+        .or_else(|| Some(PathBuf::from("web")).filter(|p| p.join("index.html").is_file()));
+    let config = api::Config {
+        base_url: args
+            .base_url
+            .unwrap_or_else(|| format!("http://{}", args.addr))
+            .trim_end_matches('/')
+            .to_owned(),
+        web_root,
+        max_body_bytes: args.max_body_bytes,
+        ..api::Config::default()
+    };
+    let state = api::AppState::new(pool, config);
+    api::serve(state, args.addr)
+        .await
+        .with_context(|| format!("serving on {}", args.addr))
+}

@@ -1,0 +1,74 @@
+//! `leerstand user …`: planners' accounts and API tokens.
+
+use std::io::{BufRead, Write};
+
+use anyhow::Context;
+use api::auth::Role;
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a planner account and print a new API token for it (shown only once).
+    Add {
+        /// Login: 2–64 characters of a–z, 0–9, '.', '_', '-'.
+        login: String,
+        /// Name shown in the audit log and case history.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// planner or admin.
+        #[arg(long, default_value = "planner")]
+        role: Role,
+        /// Read a password (≥ 12 characters) from the first line of standard input, for
+        /// logging in to the web map.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Succeed without a change (and print no token) when the login exists already.
+        #[arg(long)]
+        if_missing: bool,
+    },
+    /// Print a new API token for an existing account.
+    Token {
+        login: String,
+        /// What the token is for, e.g. "notebooks".
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
+    let pool = store::connect(database_url).await?;
+    store::migrate(&pool).await?;
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        UserCommand::Add {
+            login,
+            name,
+            role,
+            password_stdin,
+            if_missing,
+        } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            match api::auth::create_user(&pool, &login, &name, role, password.as_deref()).await {
+                Ok(_) => {}
+                Err(api::auth::AccountError::Exists(_)) if if_missing => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
+            let token = api::auth::issue_token(&pool, &login, "cli", None).await?;
+            writeln!(out, "{token}")?;
+        }
+        UserCommand::Token { login, label } => {
+            let token = api::auth::issue_token(&pool, &login, &label, None).await?;
+            writeln!(out, "{token}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `leerstand user add` and `leerstand serve` as a planner's shell sees them.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{leerstand, url_of};
+use sqlx::PgPool;
+
+/// A plain HTTP/1.1 GET; returns the status line and body.
+fn get(port: u16, path: &str, token: Option<&str>) -> Option<(String, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let auth = token.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    Some((head.lines().next()?.to_owned(), body.to_owned()))
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn a_planner_account_and_a_running_server(pool: PgPool) {
+    let url = url_of(&pool);
+    let added = leerstand(&url, &["user", "add", "petra", "--name", "Petra Planer"]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let token = String::from_utf8(added.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("lst_") && token.len() == 68, "{token}");
+
+    let again = leerstand(&url, &["user", "add", "petra"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    let tolerated = leerstand(&url, &["user", "add", "petra", "--if-missing"]);
+    assert!(tolerated.status.success());
+    assert!(tolerated.stdout.is_empty());
+
+    let mut weak = Command::new(env!("CARGO_BIN_EXE_leerstand"))
+        .args(["user", "add", "paul", "--password-stdin"])
+        .env("DATABASE_URL", &url)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    weak.stdin.take().unwrap().write_all(b"kurz\n").unwrap();
+    let weak = weak.wait_with_output().unwrap();
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 12 characters"));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_leerstand"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let ready = loop {
+        if let Some((status, _)) = get(port, "/ready", None) {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let me = get(port, "/planner/me", Some(&token));
+    let anonymous = get(port, "/planner/me", None);
+    let landing = get(port, "/", None);
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    assert!(ready.contains("200"), "{ready}");
+    let (status, body) = me.unwrap();
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("\"login\":\"petra\""), "{body}");
+    assert!(anonymous.unwrap().0.contains("401"));
+    let (status, body) = landing.unwrap();
+    assert!(status.contains("200"));
+    assert!(
+        body.contains(&format!("http://127.0.0.1:{port}/collections")),
+        "{body}"
+    );
+}

@@ -1,0 +1,52 @@
+// Kiosk mode (?kiosk=1) for the alliance's information terminals: full screen, large touch
+// targets, no text input (the views offer on-screen controls only), and back to the start
+// view after a time without touch (config idleSeconds, or ?idle=SECONDS).
+
+import { $ } from './dom.js';
+
+const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart'];
+
+export class Kiosk {
+  constructor(app) {
+    this.app = app;
+    const fromUrl = Number(new URLSearchParams(location.search).get('idle'));
+    this.idleMs = 1000 * (fromUrl > 0 ? fromUrl : (app.config.idleSeconds || 120));
+    this.resets = 0;
+    $('#kiosk-bar').hidden = false;
+    $('#planner-link').hidden = true;
+    $('#kiosk-home').addEventListener('click', () => this.reset());
+    $('#kiosk-zoomin').addEventListener('click', () => app.vmap.map.zoomIn());
+    $('#kiosk-zoomout').addEventListener('click', () => app.vmap.map.zoomOut());
+    $('#kiosk-fullscreen').addEventListener('click', () => this.fullscreen());
+    for (const type of ACTIVITY) document.addEventListener(type, () => this.activity(), { capture: true, passive: true });
+    // Browsers allow full screen only after a user gesture: the first touch asks for it.
+    document.addEventListener('pointerdown', () => this.fullscreen(), { once: true });
+    this.activity();
+  }
+
+  fullscreen() {
+    if (!document.fullscreenElement && document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen().catch(() => {});
+    }
+  }
+
+  activity() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.reset(), this.idleMs);
+  }
+
+  /** The start view: map tab, all four towns, no popup, no selection. */
+  reset() {
+    const app = this.app;
+    app.vmap.closePopup();
+    app.vmap.select(null);
+    app.vmap.pick(null);
+    app.views.suche?.closeDetail?.();
+    app.show('karte');
+    app.setTown('', true);
+    $('#panel').scrollTop = 0;
+    this.resets += 1;
+    document.body.dataset.kioskResets = String(this.resets);
+    this.activity();
+  }
+}
