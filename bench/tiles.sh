@@ -147,8 +147,9 @@ RAW_P99=$(cat "$WORK"/raw_log* | awk '{print $3 / 1000}' | sort -n | awk '{a[NR]
 
 # --- leerstand -------------------------------------------------------------------------------
 cat > "$WORK/list.lua" <<'EOF'
--- Requests the paths of a file: each thread every n-th path. `once` stops after one pass
--- (every path exactly once over all threads); otherwise the list repeats.
+-- Requests the paths of a file: each thread every n-th path. `once`: a thread that has had
+-- its answers stops and leaves a file `done.N` in the directory given (wrk itself only ends
+-- when its duration has passed or on SIGINT); otherwise the list repeats.
 local threads = {}
 function setup(thread)
   thread:set("index", #threads)
@@ -156,6 +157,7 @@ function setup(thread)
 end
 function init(args)
   local file, nthreads, mode = args[1], tonumber(args[2]), args[3]
+  marker = (args[4] or ".") .. "/done." .. index
   paths = {}
   local i = 0
   for line in io.lines(file) do
@@ -174,7 +176,10 @@ if true then
   function response(status, headers, body)
     received = received + 1
     if status ~= 200 and status ~= 204 then bad = bad + 1 end
-    if once and received >= #paths then wrk.thread:stop() end
+    if once and received == #paths then
+      io.open(marker, "w"):close()
+      wrk.thread:stop()
+    end
   end
 end
 function done(summary, latency, requests)
@@ -188,7 +193,10 @@ EOF
 sed 's/^if true then$/if false then/' "$WORK/list.lua" > "$WORK/loop.lua"
 
 SERVER_PID=
-stop_server() { [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
+stop_server() {
+  if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  SERVER_PID=
+}
 trap stop_server EXIT
 say "starting leerstand serve on 127.0.0.1:$PORT"
 "$leerstand" --database-url "$URL" serve --addr "127.0.0.1:$PORT" > "$WORK/serve.log" 2>&1 &
@@ -198,8 +206,19 @@ curl -fs "http://127.0.0.1:$PORT/ready" >/dev/null || { cat "$WORK/serve.log" >&
 
 THREADS=2
 say "leerstand cold: $CONNECTIONS connections, each tile once"
+rm -f "$WORK"/done.*
 wrk -t$THREADS -c"$CONNECTIONS" -d 3600s --timeout 60s -s "$WORK/list.lua" "http://127.0.0.1:$PORT" \
-  -- "$WORK/tiles.txt" $THREADS once > "$WORK/cold.out"
+  -- "$WORK/tiles.txt" $THREADS once "$WORK" > "$WORK/cold.out" &
+WRK_PID=$!
+shopt -s nullglob
+while kill -0 "$WRK_PID" 2>/dev/null; do
+  markers=("$WORK"/done.*)
+  (( ${#markers[@]} < THREADS )) || break
+  sleep 0.05
+done
+# wrk reports (and runs `done`) when interrupted; its clock then includes ≤ 50 ms of polling.
+kill -INT "$WRK_PID" 2>/dev/null || true
+wait "$WRK_PID" || true
 read -r _ COLD_N COLD_US COLD_P99 COLD_BAD < <(grep '^RESULT' "$WORK/cold.out")
 say "leerstand warm: $CONNECTIONS connections, the list again for ${WARM_SECONDS}s"
 wrk -t$THREADS -c"$CONNECTIONS" -d "${WARM_SECONDS}s" --timeout 60s -s "$WORK/loop.lua" "http://127.0.0.1:$PORT" \
