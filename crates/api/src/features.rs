@@ -460,7 +460,20 @@ fn where_sql(c: &Collection, q: &ItemsQuery) -> (String, usize) {
     (sql, n)
 }
 
-fn geojson(body: String) -> Response {
+/// A FeatureCollection around feature texts made by PostGIS, with its counts (`matched` may be
+/// unknown), for the routes that page without OGC links.
+pub(crate) fn feature_collection(features: &[String], matched: Option<i64>) -> Response {
+    let mut out = String::from("{\"type\":\"FeatureCollection\",\"features\":[");
+    out.push_str(&features.join(","));
+    out.push_str("],");
+    if let Some(m) = matched {
+        let _ = write!(out, "\"numberMatched\":{m},");
+    }
+    let _ = write!(out, "\"numberReturned\":{}}}", features.len());
+    geojson(out)
+}
+
+pub(crate) fn geojson(body: String) -> Response {
     ([(header::CONTENT_TYPE, GEOJSON)], body).into_response()
 }
 

@@ -191,19 +191,7 @@ async fn search(
         None => Some(0),
     };
     let features: Vec<String> = rows.into_iter().map(|(f, _)| f).collect();
-    Ok(collection(features, matched))
-}
-
-fn collection(features: Vec<String>, matched: Option<i64>) -> Response {
-    let returned = features.len();
-    let mut out = String::from("{\"type\":\"FeatureCollection\",\"features\":[");
-    out.push_str(&features.join(","));
-    out.push_str("],");
-    if let Some(m) = matched {
-        out.push_str(&format!("\"numberMatched\":{m},"));
-    }
-    out.push_str(&format!("\"numberReturned\":{returned}}}"));
-    ([(header::CONTENT_TYPE, "application/geo+json")], out).into_response()
+    Ok(crate::features::feature_collection(&features, matched))
 }
 
 async fn detail(

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use model::{AlkisId, SubjectKind, VacancyClass};
 use serde::{Deserialize, Serialize};
@@ -205,14 +205,10 @@ pub(crate) async fn list(
             .bind(page.offset)
             .fetch_all(state.pool())
             .await?;
-        let mut body = String::from("{\"type\":\"FeatureCollection\",\"features\":[");
-        body.push_str(&features.join(","));
-        let _ = write!(
-            body,
-            "],\"numberMatched\":{matched},\"numberReturned\":{}}}",
-            features.len()
-        );
-        return Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response());
+        return Ok(crate::features::feature_collection(
+            &features,
+            Some(matched),
+        ));
     }
     let sql = format!(
         "SELECT v.kind, v.id AS alkis_id, v.class, v.analysed_class, v.overridden, v.score,
