@@ -56,10 +56,12 @@ pub struct Layer {
     /// Zooms the layer is drawn at.
     pub minzoom: u8,
     pub maxzoom: u8,
-    /// Its rows: the feature id as `id`, the properties, `geom` from ST_AsMVTGeom; it may use
-    /// `bounds` (`tile`, the envelope in EPSG:3857, and `box`, the index filter in 25832).
+    /// Its rows: the feature id as `id`, the properties, and `g`, the geometry in EPSG:3857
+    /// (clipped and quantised per tile by the query around it); it filters with
+    /// `(SELECT box FROM bounds)`, the index filter in EPSG:25832.
     pub sql: &'static str,
-    /// Property name and TileJSON type ("String", "Number", "Boolean").
+    /// Property name and TileJSON type ("String", "Number", "Boolean"): the columns that
+    /// reach the tile, besides `id`.
     pub fields: &'static [(&'static str, &'static str)],
 }
 
@@ -204,6 +206,36 @@ pub const TILESETS: &[Tileset] = &[Tileset {
 
 /// The part of every tile query that computes the tile's envelopes (see its comment).
 const BOUNDS_SQL: &str = include_str!("tiles/sql/bounds.sql");
+/// The same for a block of tiles rendered by one query.
+const BLOCK_BOUNDS_SQL: &str = include_str!("tiles/sql/block_bounds.sql");
+
+/// log2 of the tiles per side of a block at zoom z. The server renders the tiles under one
+/// tile of a lower zoom in one query, so the features of the block are found, joined and
+/// reprojected once, not once per tile; a map view shows neighbouring tiles, so the others
+/// are asked for soon after. 4×4 where tiles are small (z15 and deeper), 2×2 above, where a
+/// block is large enough already and a bigger one would keep the first tile waiting.
+pub fn block_levels(z: u8) -> u8 {
+    match z {
+        0 => 0,
+        1..=14 => 1,
+        _ => 2,
+    }
+}
+
+/// Tiles per side of the block of a tile at zoom z.
+pub fn block_size(z: u8) -> u32 {
+    1 << block_levels(z)
+}
+
+/// SQL text without its comment lines (logs and pg_stat_statements get the query).
+fn without_comments(sql: &str) -> String {
+    sql.lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end()
+        .to_owned()
+}
 
 impl Tileset {
     /// The layers drawn at zoom z.
@@ -217,19 +249,33 @@ impl Tileset {
     /// no features), or `None` when no layer is drawn at z. One text per zoom band, built
     /// once, so each band is one prepared statement.
     pub fn sql(&self, z: u8) -> Option<&'static str> {
-        static QUERIES: OnceLock<HashMap<(&'static str, u8), String>> = OnceLock::new();
+        self.query(z, false)
+    }
+
+    /// The query of the n×n tiles ([`block_size`]) under one tile of a lower zoom ($1 = z,
+    /// $2 = x and $3 = y of the block's first tile, both multiples of n): one row per
+    /// tile, `(dx, dy, tile)`, its tile at (x + dx, y + dy), empty for no features.
+    pub fn block_sql(&self, z: u8) -> Option<&'static str> {
+        self.query(z, true)
+    }
+
+    fn query(&self, z: u8, block: bool) -> Option<&'static str> {
+        static QUERIES: OnceLock<HashMap<(&'static str, u8, bool), String>> = OnceLock::new();
         let queries = QUERIES.get_or_init(|| {
             let mut queries = HashMap::new();
             for set in TILESETS {
                 for z in 0..=MAX_ZOOM {
                     if let Some(sql) = set.compose(z) {
-                        queries.insert((set.id, z), sql);
+                        queries.insert((set.id, z, false), sql);
+                    }
+                    if let Some(sql) = set.compose_block(z) {
+                        queries.insert((set.id, z, true), sql);
                     }
                 }
             }
             queries
         });
-        queries.get(&(self.id, z)).map(String::as_str)
+        queries.get(&(self.id, z, block)).map(String::as_str)
     }
 
     fn compose(&self, z: u8) -> Option<String> {
@@ -237,17 +283,15 @@ impl Tileset {
         if layers.is_empty() {
             return None;
         }
-        // The files' comments stay in the files: logs and pg_stat_statements get the query.
-        let bounds: Vec<&str> = BOUNDS_SQL
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("--"))
-            .collect();
-        let mut sql = format!("WITH {}", bounds.join("\n").trim_end());
+        let mut sql = format!("WITH {}", without_comments(BOUNDS_SQL));
+        // ST_AsMVT skips rows without a geometry, so features outside the tile need no WHERE
+        // (one would be pushed into the scan and compute every ST_AsMVTGeom twice).
         for (i, l) in layers.iter().enumerate() {
             let _ = write!(
                 sql,
-                ",\nl{i} AS (\n    SELECT ST_AsMVT(t, '{}', 4096, 'geom', 'id') AS mvt\n      FROM (\n{}\n      ) t\n     WHERE geom IS NOT NULL\n)",
+                ",\nl{i} AS (\n    SELECT ST_AsMVT(t, '{}', 4096, 'geom', 'id') AS mvt\n      FROM (SELECT {},\n                   ST_AsMVTGeom(f.g, (SELECT tile FROM bounds), 4096, 64, true) AS geom\n              FROM (\n{}\n              ) f) t\n)",
                 l.id,
+                l.columns(),
                 l.sql.trim_end()
             );
         }
@@ -260,6 +304,58 @@ impl Tileset {
         }
         sql.push_str(" AS tile");
         Some(sql)
+    }
+
+    fn compose_block(&self, z: u8) -> Option<String> {
+        let layers: Vec<&Layer> = self.layers_at(z).collect();
+        let (levels, n) = (block_levels(z), block_size(z));
+        if layers.is_empty() || levels == 0 {
+            return None;
+        }
+        let mut sql = format!(
+            "WITH {}",
+            without_comments(BLOCK_BOUNDS_SQL)
+                .replace("{last}", &(n - 1).to_string())
+                .replace("{levels}", &levels.to_string())
+                .replace("{block}", &n.to_string())
+        );
+        // Each layer's features of the whole block, read once (MATERIALIZED: the statement
+        // is not inlined into the per-tile scans), then clipped into every tile they touch.
+        for (i, l) in layers.iter().enumerate() {
+            let _ = write!(
+                sql,
+                ",\nf{i} AS MATERIALIZED (\n{}\n),\nl{i} AS (\n    SELECT s.dx, s.dy, ST_AsMVT(t, '{}', 4096, 'geom', 'id') AS mvt\n      FROM sub s\n      CROSS JOIN LATERAL (SELECT {},\n                                 ST_AsMVTGeom(f.g, s.tile, 4096, 64, true) AS geom\n                            FROM f{i} f WHERE f.g && s.clip) t\n     GROUP BY s.dx, s.dy\n)",
+                l.sql.trim_end(),
+                l.id,
+                l.columns(),
+            );
+        }
+        sql.push_str("\nSELECT s.dx, s.dy, ");
+        for i in 0..layers.len() {
+            if i > 0 {
+                sql.push_str("\n    || ");
+            }
+            let _ = write!(sql, "coalesce(l{i}.mvt, '')");
+        }
+        sql.push_str(" AS tile\n  FROM sub s");
+        for i in 0..layers.len() {
+            let _ = write!(
+                sql,
+                "\n  LEFT JOIN l{i} ON l{i}.dx = s.dx AND l{i}.dy = s.dy"
+            );
+        }
+        Some(sql)
+    }
+}
+
+impl Layer {
+    /// The columns a tile carries, from the layer's rows `f`: the id and the declared
+    /// properties, nothing else.
+    fn columns(&self) -> String {
+        std::iter::once("f.id".to_owned())
+            .chain(self.fields.iter().map(|(name, _)| format!("f.\"{name}\"")))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -363,26 +459,70 @@ pub async fn render_mvt(
         .await
 }
 
-/// A rendered tile, compressed and tagged (off the async workers: gzip is CPU work).
-async fn render(pool: &PgPool, set: &Tileset, z: u8, x: u32, y: u32) -> Result<Tile, Problem> {
-    let mvt = render_mvt(pool, set, z, x, y).await?;
-    if mvt.is_empty() {
-        return Ok(Tile::empty());
-    }
-    tokio::task::spawn_blocking(move || {
-        // A weak validator needs no cryptographic hash: CRC-32 and length of the tile.
-        let mut crc = flate2::Crc::new();
-        crc.update(&mvt);
-        Tile {
-            etag: format!("W/\"{:08x}-{:x}\"", crc.sum(), mvt.len()),
-            gzip: Bytes::from(pmtiles::gzip(&mvt, GZIP_LEVEL)),
+/// The uncompressed MVT bytes of the n×n tiles ([`block_size`]) of the block holding tile
+/// (z, x, y), each with its x and y (empty: no features). What the server renders on a miss.
+pub async fn render_block_mvt(
+    pool: &PgPool,
+    set: &Tileset,
+    z: u8,
+    x: u32,
+    y: u32,
+) -> Result<Vec<(u32, u32, Vec<u8>)>, sqlx::Error> {
+    let n = block_size(z);
+    let (x0, y0) = (x - x % n, y - y % n);
+    let Some(sql) = set.block_sql(z) else {
+        if n == 1 {
+            return Ok(vec![(x, y, render_mvt(pool, set, z, x, y).await?)]);
         }
+        // No layer is drawn at z: every tile of the block is empty.
+        return Ok((0..n * n)
+            .map(|i| (x0 + i % n, y0 + i / n, Vec::new()))
+            .collect());
+    };
+    let rows: Vec<(i32, i32, Vec<u8>)> = sqlx::query_as(sql)
+        .bind(i32::from(z))
+        .bind(x0 as i32)
+        .bind(y0 as i32)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(dx, dy, mvt)| (x0 + dx as u32, y0 + dy as u32, mvt))
+        .collect())
+}
+
+/// The tiles of the block holding (z, x, y), compressed and tagged (off the async workers:
+/// gzip is CPU work).
+async fn render(
+    pool: &PgPool,
+    set: &Tileset,
+    key: TileKey,
+) -> Result<Vec<(TileKey, Tile)>, Problem> {
+    let block = render_block_mvt(pool, set, key.z, key.x, key.y).await?;
+    tokio::task::spawn_blocking(move || {
+        block
+            .into_iter()
+            .map(|(x, y, mvt)| (TileKey { x, y, ..key }, compress(&mvt)))
+            .collect()
     })
     .await
     .map_err(|error| {
         tracing::error!(%error, "tile compression failed");
         Problem::internal()
     })
+}
+
+fn compress(mvt: &[u8]) -> Tile {
+    if mvt.is_empty() {
+        return Tile::empty();
+    }
+    // A weak validator needs no cryptographic hash: CRC-32 and length of the tile.
+    let mut crc = flate2::Crc::new();
+    crc.update(mvt);
+    Tile {
+        etag: format!("W/\"{:08x}-{:x}\"", crc.sum(), mvt.len()),
+        gzip: Bytes::from(pmtiles::gzip(mvt, GZIP_LEVEL)),
+    }
 }
 
 /// Whether the client takes gzip (`gzip`/`x-gzip`, or `*`, with a q above 0).
@@ -477,9 +617,14 @@ async fn tile(
         x,
         y,
     };
+    let block = TileKey {
+        x: x - x % block_size(z),
+        y: y - y % block_size(z),
+        ..key
+    };
     let pool = state.pool();
     let (tile, rendered) = cache
-        .get_or_render(key, || render(pool, set, z, x, y))
+        .get_or_render(key, block, || render(pool, set, key))
         .await?;
     let counter = if rendered {
         &state.metrics().tile_misses

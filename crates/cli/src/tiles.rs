@@ -16,6 +16,10 @@ pub enum TilesCommand {
     Sql {
         #[arg(long)]
         zoom: u8,
+        /// The query the server runs on a cache miss instead: the block of tiles holding the
+        /// tile, one row (dx, dy, tile) per tile ($2, $3: the block's first tile).
+        #[arg(long)]
+        block: bool,
     },
 }
 
@@ -38,11 +42,15 @@ pub struct ExportArgs {
 pub async fn run(cmd: TilesCommand, database_url: &str) -> anyhow::Result<()> {
     let args = match cmd {
         TilesCommand::Export(args) => args,
-        TilesCommand::Sql { zoom } => {
+        TilesCommand::Sql { zoom, block } => {
             let set = &api::tiles::TILESETS[0];
-            let sql = set
-                .sql(zoom)
-                .with_context(|| format!("no layer of {} is drawn at zoom {zoom}", set.id))?;
+            let sql = if block {
+                set.block_sql(zoom)
+            } else {
+                set.sql(zoom)
+            };
+            let sql =
+                sql.with_context(|| format!("no layer of {} is drawn at zoom {zoom}", set.id))?;
             writeln!(std::io::stdout().lock(), "{sql};")?;
             return Ok(());
         }

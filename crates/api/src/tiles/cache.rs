@@ -38,6 +38,8 @@ SELECT (SELECT max(id) FROM analysis_run WHERE status = 'done'),
                         building, district, municipality, field_survey}'::regclass[]) t)";
 
 type Observed = (Option<i64>, Option<i64>, String, Option<i64>);
+/// The tiles of one rendered block.
+type Rendered = Arc<Vec<(TileKey, Arc<Tile>)>>;
 
 /// One tile of one generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,8 +100,8 @@ pub struct TileCache {
     checked_at: AtomicU64,
     checking: AtomicBool,
     started: Instant,
-    /// Tiles being rendered, so that concurrent requests for one tile query once.
-    inflight: Mutex<HashMap<TileKey, Arc<OnceCell<Arc<Tile>>>>>,
+    /// Blocks being rendered, so that concurrent requests for tiles of one block query once.
+    inflight: Mutex<HashMap<TileKey, Arc<OnceCell<Rendered>>>>,
     /// The data's bounds (for TileJSON and the style), per generation.
     bounds: Mutex<Option<(u64, [f64; 4])>>,
 }
@@ -181,41 +183,60 @@ impl TileCache {
         })
     }
 
-    /// The cached tile, or the one `render` makes (then cached). Concurrent callers for the
-    /// same key share one render. The flag says whether this caller rendered (a miss).
+    /// The cached tile, or the one from the block of tiles `render` makes around it (all
+    /// of them cached). `block` names the block; concurrent callers for any tile of one
+    /// block share one render. The flag says whether this caller rendered (a miss).
     pub(crate) async fn get_or_render<F, Fut, E>(
         &self,
         key: TileKey,
+        block: TileKey,
         render: F,
     ) -> Result<(Arc<Tile>, bool), E>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Tile, E>>,
+        Fut: Future<Output = Result<Vec<(TileKey, Tile)>, E>>,
     {
         if let Some(tile) = self.get(&key) {
             return Ok((tile, false));
         }
         let cell = {
+            // Looked up again under the lock: a render caches its tiles before it leaves
+            // `inflight`, so a tile missed above is either cached now or its block's render
+            // is still listed here.
             let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
-            inflight.entry(key).or_default().clone()
+            if let Some(tile) = self.get(&key) {
+                return Ok((tile, false));
+            }
+            inflight.entry(block).or_default().clone()
         };
         let mut rendered = false;
         let result = cell
             .get_or_try_init(|| async {
                 rendered = true;
-                let tile = Arc::new(render().await?);
-                self.insert(key, tile.clone());
-                Ok(tile)
+                let tiles: Vec<(TileKey, Arc<Tile>)> = render()
+                    .await?
+                    .into_iter()
+                    .map(|(k, tile)| (k, Arc::new(tile)))
+                    .collect();
+                for (k, tile) in &tiles {
+                    self.insert(*k, tile.clone());
+                }
+                Ok(Arc::new(tiles))
             })
             .await
             .cloned();
         {
             let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
-            if inflight.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-                inflight.remove(&key);
+            if inflight.get(&block).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+                inflight.remove(&block);
             }
         }
-        result.map(|tile| (tile, rendered))
+        let tiles = result?;
+        let tile = tiles
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or_else(|| Arc::new(Tile::empty()), |(_, tile)| tile.clone());
+        Ok((tile, rendered))
     }
 
     /// Caches a tile unless its generation has passed or it is larger than the whole cache.
@@ -343,34 +364,50 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn concurrent_requests_render_once() {
+    async fn concurrent_requests_for_one_block_render_it_once() {
         let cache = Arc::new(TileCache::new(1 << 20));
         let renders = Arc::new(AtomicU64::new(0));
+        let block = key(0, 4);
         let mut tasks = Vec::new();
-        for _ in 0..8 {
+        for i in 0..8u32 {
             let (cache, renders) = (cache.clone(), renders.clone());
+            let wanted = key(0, 4 + i % 2);
             tasks.push(tokio::spawn(async move {
-                cache
-                    .get_or_render(key(0, 5), || async {
+                let got = cache
+                    .get_or_render(wanted, block, || async {
                         renders.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(50)).await;
-                        Ok::<_, ()>(Tile {
-                            gzip: Bytes::from_static(b"x"),
-                            etag: "e".to_owned(),
-                        })
+                        let tile = |x: u32| Tile {
+                            gzip: Bytes::from(format!("tile {x}")),
+                            etag: format!("e{x}"),
+                        };
+                        Ok::<_, ()>(vec![(key(0, 4), tile(4)), (key(0, 5), tile(5))])
                     })
                     .await
-                    .unwrap()
+                    .unwrap();
+                (wanted.x, got)
             }));
         }
         let mut misses = 0;
         for task in tasks {
-            let (tile, rendered) = task.await.unwrap();
-            assert_eq!(&tile.gzip[..], b"x");
+            let (x, (tile, rendered)) = task.await.unwrap();
+            assert_eq!(tile.gzip, Bytes::from(format!("tile {x}")));
             misses += usize::from(rendered);
         }
         assert_eq!(renders.load(Ordering::SeqCst), 1);
         assert_eq!(misses, 1);
         assert!(cache.inflight.lock().unwrap().is_empty());
+        // Both tiles of the block are cached: asking again renders nothing.
+        let (tile, rendered) = cache
+            .get_or_render(key(0, 5), block, || async { Err::<Vec<_>, _>(()) })
+            .await
+            .unwrap();
+        assert!(!rendered && tile.etag == "e5");
+        // A tile the render did not return is empty.
+        let (tile, rendered) = cache
+            .get_or_render(key(0, 9), key(0, 8), || async { Ok::<_, ()>(Vec::new()) })
+            .await
+            .unwrap();
+        assert!(rendered && tile.is_empty());
     }
 }

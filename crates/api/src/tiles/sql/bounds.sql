@@ -1,6 +1,7 @@
 -- A tile of a tileset is one query: this CTE, one CTE per layer drawn at the tile's zoom
--- (`l0`, `l1`, … from the other files of this folder, each wrapped in ST_AsMVT), and their
--- concatenation. Only layers of the zoom are in the query, so a prepared statement per zoom
+-- (`l0`, `l1`, … from the other files of this folder: their rows clipped to the tile by
+-- ST_AsMVTGeom and wrapped in ST_AsMVT), and their concatenation. The server renders a block
+-- of tiles at once instead (block_bounds.sql); this single-tile form serves exports. Only layers of the zoom are in the query, so a prepared statement per zoom
 -- band plans once and every layer's plan can start from the spatial index.
 -- $1 = z, $2 = x, $3 = y (XYZ scheme).
 --

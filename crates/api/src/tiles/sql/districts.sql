@@ -2,6 +2,6 @@ SELECT d.id, d.district, d.town, d.ags, d.suppressed, d.addresses, d.buildings,
        d.dwellings, d.vacant, d.partly_vacant, d.risk, d.vacancy_rate, d.gaps,
        d.gap_area_ha, d.potential_dwellings, d.brownfields, d.forecast_5y,
        d.forecast_10y, d.last_verified::text AS last_verified,
-       ST_AsMVTGeom(ST_Transform(d.geom, 3857), (SELECT tile FROM bounds), 4096, 64, true) AS geom
+       ST_Transform(d.geom, 3857) AS g
   FROM published.district_stats d
  WHERE d.geom && (SELECT box FROM bounds)
