@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end benchmark of `leerstand analyze`: generates the towns at a scale (default 20,
 # about 1M parcels), imports them into a fresh database, and runs the analysis, printing its
-# wall time, peak memory, and its phases: preparing (land use and district of every parcel,
-# in PostGIS), reading the facts, classifying in Rust (rayon), writing the run.
+# wall time, peak memory, and its phases: preparing (the districts, in PostGIS), reading the
+# facts, classifying in Rust (rayon, with the parcels' land-use lookup), writing the run (and
+# waiting for the parcels' land use and district, stored meanwhile).
 # Usage: bench/analyze.sh [SCALE]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,10 +1,12 @@
 //! Classification kernel on a synthetic town: rows of 20 m × 40 m plots along streets, most
-//! with a house and register facts, some empty. Measures the pure-Rust part of `analyze`.
+//! with a house and register facts, some empty. Measures the pure-Rust part of `analyze`:
+//! classifying, and finding each plot's land use.
 
+use analysis::land_use::{LandUseArea, LandUseIndex};
 use analysis::{classify, AnalysisConfig};
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use geo::{polygon, MultiPolygon};
+use geo::{polygon, InteriorPoint, MultiPolygon, Point};
 use model::facts::{AddressFacts, BuildingFacts, Coverage, Medium, Meter, ParcelFacts, Residents};
 use model::{AlkisId, BuildingFunction, LandUseClass};
 
@@ -113,5 +115,31 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The land use of each plot: one land-use block per street row (the plots and the street
+/// next to it), looked up at the plots' inner points.
+fn land_use(c: &mut Criterion) {
+    let mut group = c.benchmark_group("land_use");
+    group.sample_size(10);
+    for plots in [10_000usize, 100_000] {
+        let (parcels, _) = town(plots);
+        let rows = plots.div_ceil(50);
+        let areas: Vec<LandUseArea> = (0..rows)
+            .map(|row| LandUseArea {
+                id: row as i64,
+                class: "AX_Wohnbauflaeche".to_owned(),
+                zustand: None,
+                outline: rect(0.0, row as f64 * 50.0 - 10.0, 1000.0, 50.0),
+            })
+            .collect();
+        let points: Vec<Option<Point<f64>>> =
+            parcels.iter().map(|p| p.outline.interior_point()).collect();
+        group.throughput(Throughput::Elements(plots as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(plots), &plots, |b, _| {
+            b.iter(|| LandUseIndex::new(&areas).locate_all(&points));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, land_use);
 criterion_main!(benches);

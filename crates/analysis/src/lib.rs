@@ -9,6 +9,7 @@ pub mod building;
 pub mod config;
 pub mod evaluate;
 pub mod forecast;
+pub mod land_use;
 pub mod plot;
 pub mod stats;
 pub mod suitability;

@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use geo_types::Point;
+use geo_types::{MultiPolygon, Point};
 use model::facts::{
     AddressFacts, BuildingFacts, Coverage, Finding, Medium, Meter, Override, ParcelFacts, Report,
     Residents, Survey,
 };
-use model::{Ags, AlkisId, BuildingFunction, LandUseClass, VacancyClass};
+use model::{Ags, AlkisId, BuildingFunction, VacancyClass};
 use sqlx::PgPool;
 
 use crate::{CopyBuf, StoreError};
@@ -26,8 +26,10 @@ type ParcelRow = (
     Option<i64>,
     Vec<u8>,
     f64,
+    Option<f64>,
+    Option<f64>,
     Option<String>,
-    bool,
+    Option<i64>,
 );
 type OverrideRow = (Option<i64>, Option<i64>, String, String, String, NaiveDate);
 
@@ -36,9 +38,69 @@ type OverrideRow = (Option<i64>, Option<i64>, String, String, String, NaiveDate)
 pub struct Facts {
     pub coverage: Coverage,
     pub buildings: Vec<BuildingFacts>,
+    /// Parcels with their district; land use and whether it is out of operation are left
+    /// for the caller to locate (see [`Places`]).
     pub parcels: Vec<ParcelFacts>,
+    /// Where each parcel lies, in the order of `parcels`.
+    pub places: Places,
     /// The import batches the facts come from, recorded with the run.
     pub input_batches: Vec<i64>,
+}
+
+/// The buildings' side of the facts.
+#[derive(Debug, Clone, Default)]
+pub struct BuildingSide {
+    pub coverage: Coverage,
+    pub buildings: Vec<BuildingFacts>,
+    pub input_batches: Vec<i64>,
+}
+
+/// Where the parcels lie, one entry per parcel of [`Facts::parcels`]: the point to look the
+/// land use up at and what is stored now, so that only changes are written back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Places {
+    /// The parcel's inner point (`ST_PointOnSurface`).
+    pub inner_points: Vec<Option<Point<f64>>>,
+    /// Land use stored with the parcel (NAS class name).
+    pub stored_land_use: Vec<Option<String>>,
+    /// District stored with the parcel; the parcel's `district_id` is the one its Gemarkung
+    /// has now.
+    pub stored_district: Vec<Option<i64>>,
+}
+
+impl Places {
+    /// The parcels whose land use (`land_use(i)` for the i-th parcel) or district differs
+    /// from what is stored.
+    pub fn changes<'a>(
+        &self,
+        parcels: &[ParcelFacts],
+        land_use: impl Fn(usize) -> Option<&'a str>,
+    ) -> Vec<PlaceChange> {
+        parcels
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let now = land_use(i);
+                let stored = self.stored_land_use.get(i).and_then(Option::as_deref);
+                let stored_district = self.stored_district.get(i).copied().flatten();
+                (now != stored || p.district_id != stored_district).then(|| PlaceChange {
+                    parcel_id: p.id,
+                    land_use: now.map(str::to_owned),
+                    district_id: p.district_id,
+                })
+            })
+            .collect()
+    }
+}
+
+/// One land-use area (tatsächliche Nutzung).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LandUseRow {
+    pub id: i64,
+    /// NAS class name.
+    pub class: String,
+    pub zustand: Option<i16>,
+    pub outline: MultiPolygon<f64>,
 }
 
 fn bad(operation: &'static str, detail: String) -> StoreError {
@@ -59,59 +121,72 @@ fn finding(s: &str) -> Finding {
     }
 }
 
-/// Makes sure every parcel knows its dominant land use and its district before a run: one
-/// district per Gemarkung, then the land use under the parcel's inner point and its district,
-/// found by a parallel query and written in one pass, only where something changed. Returns
-/// the number of parcels rewritten.
+/// Derives one district per Gemarkung before a run (new Gemarkungen, changed names and
+/// outlines); returns the number of districts created or changed. The land use and district
+/// of each parcel are found by the caller from [`load_parcels`] and [`land_use_areas`] and
+/// stored with [`store_places`].
 pub async fn prepare(pool: &PgPool) -> Result<u64, StoreError> {
     let q = StoreError::query;
     let mut tx = pool.begin().await.map_err(q("starting the preparation"))?;
-    // The planner's row estimates for spatial joins are far too high and would compile the
-    // statements to machine code for a second or more; they run fine interpreted.
+    // The planner's row estimates for spatial aggregates are far too high and would compile
+    // the statement to machine code for a second or more; it runs fine interpreted.
     sqlx::query("SET LOCAL jit = off")
         .execute(&mut *tx)
         .await
         .map_err(q("starting the preparation"))?;
-    sqlx::query(include_str!("sql/districts.sql"))
+    let changed = sqlx::query(include_str!("sql/districts.sql"))
         .execute(&mut *tx)
         .await
-        .map_err(q("deriving districts from Gemarkungen"))?;
-    let changed: Vec<(i64, Option<String>, Option<i64>)> =
-        sqlx::query_as(include_str!("sql/parcel_prepare.sql"))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(q("finding the land use and district of parcels"))?;
-    if changed.is_empty() {
-        tx.commit().await.map_err(q("committing the preparation"))?;
+        .map_err(q("deriving districts from Gemarkungen"))?
+        .rows_affected();
+    tx.commit().await.map_err(q("committing the preparation"))?;
+    Ok(changed)
+}
+
+/// The land use and district to store for one parcel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceChange {
+    pub parcel_id: i64,
+    /// NAS class name of the land use under the parcel's inner point.
+    pub land_use: Option<String>,
+    pub district_id: Option<i64>,
+}
+
+/// Stores the land use and district of the given parcels (only those that changed, as
+/// [`Facts::places`] tells) in one transaction; returns the number of parcels rewritten.
+pub async fn store_places(pool: &PgPool, changes: &[PlaceChange]) -> Result<u64, StoreError> {
+    if changes.is_empty() {
         return Ok(0);
     }
+    let q = StoreError::query;
+    let op = "staging the land use and district of parcels";
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(q("starting to store land use"))?;
     sqlx::query(
         "CREATE TEMP TABLE parcel_prepared (id bigint, land_use text, district_id bigint)
          ON COMMIT DROP",
     )
     .execute(&mut *tx)
     .await
-    .map_err(q("staging the land use and district of parcels"))?;
+    .map_err(q(op))?;
     let mut buf = CopyBuf::new();
-    for (id, land_use, district) in &changed {
-        buf.row(3).i64(*id).opt_text(land_use.as_deref());
-        match district {
-            Some(d) => buf.i64(*d),
+    for c in changes {
+        buf.row(3).i64(c.parcel_id).opt_text(c.land_use.as_deref());
+        match c.district_id {
+            Some(d) => buf.i64(d),
             None => buf.null(),
         };
     }
     let mut copy = tx
         .copy_in_raw("COPY parcel_prepared FROM STDIN (FORMAT binary)")
         .await
-        .map_err(q("staging the land use and district of parcels"))?;
-    copy.send(buf.finish())
-        .await
-        .map_err(q("staging the land use and district of parcels"))?;
-    copy.finish()
-        .await
-        .map_err(q("staging the land use and district of parcels"))?;
-    // Every rewritten parcel row costs an entry in each of its indexes unless the page has
-    // room for the new version (fillfactor, migration 0010); either way only once.
+        .map_err(q(op))?;
+    copy.send(buf.finish()).await.map_err(q(op))?;
+    copy.finish().await.map_err(q(op))?;
+    // Neither column is indexed and the pages keep room for a new row version (fillfactor,
+    // migration 0010): the rewrite is heap-only, no index entries.
     let rewritten = sqlx::query(
         "UPDATE parcel p SET land_use = x.land_use, district_id = x.district_id
            FROM parcel_prepared x WHERE x.id = p.id",
@@ -120,12 +195,28 @@ pub async fn prepare(pool: &PgPool) -> Result<u64, StoreError> {
     .await
     .map_err(q("assigning land use and districts to parcels"))?
     .rows_affected();
-    tx.commit().await.map_err(q("committing the preparation"))?;
+    tx.commit()
+        .await
+        .map_err(q("committing land use and districts"))?;
     Ok(rewritten)
 }
 
-/// Loads the facts for a run.
+/// Loads the facts for a run, one query after the other (a caller in a hurry runs
+/// [`load_buildings`] and [`load_parcels`] side by side).
 pub async fn load(pool: &PgPool) -> Result<Facts, StoreError> {
+    let side = load_buildings(pool).await?;
+    let (parcels, places) = load_parcels(pool).await?;
+    Ok(Facts {
+        coverage: side.coverage,
+        buildings: side.buildings,
+        parcels,
+        places,
+        input_batches: side.input_batches,
+    })
+}
+
+/// Loads the buildings with their addresses, registers, surveys, reports and overrides.
+pub async fn load_buildings(pool: &PgPool) -> Result<BuildingSide, StoreError> {
     let q = |op| StoreError::query(op);
     let coverage: (bool, bool, bool) = sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM resident_count),
@@ -278,12 +369,28 @@ pub async fn load(pool: &PgPool) -> Result<Facts, StoreError> {
         });
     }
 
+    Ok(BuildingSide {
+        coverage,
+        buildings,
+        input_batches,
+    })
+}
+
+/// Loads the parcels with outline, area, district and override, and where they lie.
+pub async fn load_parcels(pool: &PgPool) -> Result<(Vec<ParcelFacts>, Places), StoreError> {
+    let overrides = load_overrides(pool).await?;
     let rows: Vec<ParcelRow> = sqlx::query_as(include_str!("sql/parcel_facts.sql"))
         .fetch_all(pool)
         .await
-        .map_err(q("reading parcels"))?;
+        .map_err(StoreError::query("reading parcels"))?;
     let mut parcels = Vec::with_capacity(rows.len());
-    for (id, alkis, ags, district, wkb, area, land_use, out_of_operation) in rows {
+    let mut places = Places {
+        inner_points: Vec::with_capacity(rows.len()),
+        stored_land_use: Vec::with_capacity(rows.len()),
+        stored_district: Vec::with_capacity(rows.len()),
+    };
+    for row in rows {
+        let (id, alkis, ags, district, wkb, area, x, y, land_use, stored_district) = row;
         let outline = crate::wkb::multipolygon(&wkb)
             .map_err(|e| bad("reading parcels", format!("parcel {alkis}: {e}")))?;
         parcels.push(ParcelFacts {
@@ -293,18 +400,37 @@ pub async fn load(pool: &PgPool) -> Result<Facts, StoreError> {
             district_id: district,
             outline,
             area_m2: area,
-            land_use: land_use.and_then(|l| LandUseClass::from_feature_type(&l).ok()),
-            out_of_operation,
+            land_use: None,
+            out_of_operation: false,
             override_class: overrides.get(&("parcel", id)).cloned(),
         });
+        places
+            .inner_points
+            .push(x.zip(y).map(|(x, y)| Point::new(x, y)));
+        places.stored_land_use.push(land_use);
+        places.stored_district.push(stored_district);
     }
+    Ok((parcels, places))
+}
 
-    Ok(Facts {
-        coverage,
-        buildings,
-        parcels,
-        input_batches,
-    })
+/// Reads the land-use areas.
+pub async fn land_use_areas(pool: &PgPool) -> Result<Vec<LandUseRow>, StoreError> {
+    let rows: Vec<(i64, String, Option<i16>, Vec<u8>)> =
+        sqlx::query_as("SELECT id, class, zustand, ST_AsBinary(geom) FROM land_use")
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::query("reading land use"))?;
+    rows.into_iter()
+        .map(|(id, class, zustand, wkb)| {
+            Ok(LandUseRow {
+                id,
+                class,
+                zustand,
+                outline: crate::wkb::multipolygon(&wkb)
+                    .map_err(|e| bad("reading land use", format!("land use {id}: {e}")))?,
+            })
+        })
+        .collect()
 }
 
 async fn load_overrides(
@@ -349,7 +475,7 @@ pub struct Amenities {
 }
 
 /// Reads the points of interest from buildings and land use (run after [`prepare`], which
-/// assigns the districts the fallback town centres need).
+/// derives the districts the fallback town centres need).
 pub async fn amenities(pool: &PgPool) -> Result<Amenities, StoreError> {
     let rows: Vec<(String, f64, f64)> = sqlx::query_as(include_str!("sql/amenities.sql"))
         .fetch_all(pool)

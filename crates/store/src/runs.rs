@@ -65,6 +65,23 @@ pub async fn save_run(
     summary: &serde_json::Value,
     verdicts: impl IntoIterator<Item = VerdictRow<'_>>,
 ) -> Result<i64, StoreError> {
+    save_run_after(pool, params, input_batches, summary, verdicts, async {
+        Ok(())
+    })
+    .await
+}
+
+/// [`save_run`] that commits the run only once `ready` (work on other connections that the
+/// run's readers rely on, such as the parcels' land use) has finished; if it fails, the run
+/// is rolled back.
+pub async fn save_run_after(
+    pool: &PgPool,
+    params: &serde_json::Value,
+    input_batches: &[i64],
+    summary: &serde_json::Value,
+    verdicts: impl IntoIterator<Item = VerdictRow<'_>>,
+    ready: impl std::future::Future<Output = Result<(), StoreError>>,
+) -> Result<i64, StoreError> {
     const VERDICTS: &str =
         "COPY verdict (run_id, building_id, parcel_id, class, score, confidence, evidence)
                             FROM STDIN (FORMAT binary)";
@@ -123,6 +140,7 @@ pub async fn save_run(
     copy_chunk(&mut tx, VERDICTS, "copying verdicts", buf).await?;
     copy_chunk(&mut tx, SUITABILITY, "copying plot suitability", suitable).await?;
 
+    ready.await?;
     sqlx::query("UPDATE analysis_run SET status = 'done', finished_at = now() WHERE id = $1")
         .bind(run)
         .execute(&mut *tx)

@@ -72,8 +72,8 @@ async fn town(pool: &PgPool) {
 #[sqlx::test(migrator = "store::MIGRATOR")]
 async fn facts_are_gathered_per_building_and_parcel(pool: PgPool) {
     town(&pool).await;
-    assert_eq!(store::facts::prepare(&pool).await.unwrap(), 2);
-    // Preparing twice changes nothing.
+    // One district for the Gemarkung of both parcels; preparing twice changes nothing.
+    assert_eq!(store::facts::prepare(&pool).await.unwrap(), 1);
     assert_eq!(store::facts::prepare(&pool).await.unwrap(), 0);
     let facts = store::facts::load(&pool).await.unwrap();
 
@@ -88,8 +88,35 @@ async fn facts_are_gathered_per_building_and_parcel(pool: PgPool) {
 
     assert_eq!(facts.parcels.len(), 2);
     let p = &facts.parcels[0];
-    assert_eq!(p.land_use, Some(model::LandUseClass::Wohnbauflaeche));
     assert_eq!(p.outline.0[0].exterior().0.len(), 5);
+    // The land use is looked up by the caller at the parcel's inner point; nothing is
+    // stored yet, so both parcels are to be written.
+    assert_eq!(
+        facts.places.inner_points[0],
+        Some(geo_types::Point::new(600_010.0, 5_670_010.0))
+    );
+    assert_eq!(facts.places.stored_land_use, vec![None, None]);
+    let areas = store::facts::land_use_areas(&pool).await.unwrap();
+    assert_eq!(areas.len(), 1);
+    assert_eq!(
+        (areas[0].class.as_str(), areas[0].zustand),
+        ("AX_Wohnbauflaeche", None)
+    );
+    let class = |_| Some(areas[0].class.as_str());
+    let changes = facts.places.changes(&facts.parcels, class);
+    assert_eq!(changes.len(), 2);
+    assert_eq!(
+        store::facts::store_places(&pool, &changes).await.unwrap(),
+        2
+    );
+    let stored = store::facts::load(&pool).await.unwrap();
+    assert_eq!(
+        stored.places.stored_land_use,
+        vec![Some("AX_Wohnbauflaeche".to_owned()); 2]
+    );
+    assert_eq!(stored.places.stored_district, vec![p.district_id; 2]);
+    assert!(stored.places.changes(&stored.parcels, class).is_empty());
+    assert_eq!(store::facts::store_places(&pool, &[]).await.unwrap(), 0);
     let names = store::facts::area_names(&pool).await.unwrap();
     assert_eq!(
         names
@@ -229,6 +256,49 @@ async fn a_failing_run_leaves_nothing(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!((runs, verdicts), (0, 0));
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn a_run_waits_for_and_fails_with_the_work_it_relies_on(pool: PgPool) {
+    town(&pool).await;
+    let facts = store::facts::load(&pool).await.unwrap();
+    let b = &facts.buildings[0];
+    let v = verdict(Subject::Building(b.alkis_id.clone()), VacancyClass::Vacant);
+    let row = || VerdictRow::Building {
+        id: b.id,
+        verdict: &v,
+    };
+    let failed = store::runs::save_run_after(
+        &pool,
+        &serde_json::json!({}),
+        &[],
+        &serde_json::json!([]),
+        [row()],
+        async {
+            Err(store::StoreError::Data {
+                operation: "storing land use",
+                detail: "gone".to_owned(),
+            })
+        },
+    )
+    .await;
+    assert!(failed.is_err());
+    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM analysis_run")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 0);
+    let run = store::runs::save_run_after(
+        &pool,
+        &serde_json::json!({}),
+        &[],
+        &serde_json::json!([]),
+        [row()],
+        async { Ok(()) },
+    )
+    .await
+    .unwrap();
+    assert_eq!(store::runs::latest_runs(&pool).await.unwrap(), vec![run]);
 }
 
 #[sqlx::test(migrator = "store::MIGRATOR")]

@@ -12,10 +12,12 @@ WITH hall AS (
       FROM address a
       JOIN building b ON b.id = a.building_id
       JOIN parcel p ON p.id = b.parcel_id
-     WHERE p.ags IS NOT NULL AND p.district_id IS NOT NULL
-       AND p.ags NOT IN (SELECT ags FROM hall WHERE ags IS NOT NULL)
-     GROUP BY p.ags, p.district_id
-     ORDER BY p.ags, count(*) DESC, p.district_id
+      -- The district of the Gemarkung, not the one stored with the parcel: the run stores
+      -- that while it reads.
+      JOIN district d ON d.ags = p.ags AND d.gemarkung = p.gemarkung
+     WHERE p.ags NOT IN (SELECT ags FROM hall WHERE ags IS NOT NULL)
+     GROUP BY p.ags, d.id
+     ORDER BY p.ags, count(*) DESC, d.id
 ), poi AS (
     SELECT CASE
              WHEN function_code = 3012 THEN 'centre'
