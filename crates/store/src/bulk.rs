@@ -74,7 +74,9 @@ impl Deferred {
     /// the loaded rows fails here, with the database's error.
     pub(crate) async fn restore(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
         for sql in &self.restore {
+            let started = std::time::Instant::now();
             sqlx::raw_sql(sql).execute(&mut *conn).await?;
+            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "{sql}");
         }
         Ok(())
     }

@@ -94,6 +94,32 @@ pub fn from_wkb(wkb: &[u8], srid: i32) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// [`from_wkb`] for a 2D polygon or multipolygon, always as a multipolygon (what the core
+/// tables store): a polygon is wrapped as the one part of a multipolygon. `None` for any other
+/// input.
+pub fn multipolygon_from_wkb(wkb: &[u8], srid: i32) -> Option<Vec<u8>> {
+    let raw: [u8; 4] = wkb.get(1..5)?.try_into().ok()?;
+    let code = match wkb[0] {
+        1 => u32::from_le_bytes(raw),
+        0 => u32::from_be_bytes(raw),
+        _ => return None,
+    };
+    match code {
+        WKB_MULTIPOLYGON => from_wkb(wkb, srid),
+        3 => {
+            let mut out = Vec::with_capacity(wkb.len() + 13);
+            out.push(1);
+            out.extend_from_slice(&(WKB_MULTIPOLYGON | SRID_FLAG).to_le_bytes());
+            out.extend_from_slice(&srid.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            // Nested parts carry their own byte order.
+            out.extend_from_slice(wkb);
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
 fn has_nested(base: u32) -> bool {
     (4..=7).contains(&base)
 }
@@ -112,5 +138,27 @@ mod tests {
         assert_eq!(&e[1..5], &(1u32 | SRID_FLAG).to_le_bytes());
         assert_eq!(&e[5..9], &25832i32.to_le_bytes());
         assert_eq!(e, point(25832, 1.0, 2.0));
+    }
+
+    #[test]
+    fn a_polygon_becomes_a_multipolygon() {
+        let ring = vec![0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0];
+        let multi = multipolygon(25832, &[vec![ring.clone()]]);
+        // The same polygon as plain WKB, big-endian.
+        let mut poly = vec![0u8, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 4];
+        for v in &ring {
+            poly.extend_from_slice(&v.to_be_bytes());
+        }
+        let wrapped = multipolygon_from_wkb(&poly, 25832).unwrap_or_default();
+        assert_eq!(&wrapped[..13], &multi[..13]);
+        assert_eq!(&wrapped[13..], &poly[..]);
+        let mut plain = multi.clone();
+        plain.drain(5..9);
+        plain[1..5].copy_from_slice(&WKB_MULTIPOLYGON.to_le_bytes());
+        assert_eq!(multipolygon_from_wkb(&plain, 25832), Some(multi));
+        assert_eq!(
+            multipolygon_from_wkb(&point(25832, 1.0, 2.0)[..], 25832),
+            None
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 mod bulk;
 pub mod copy;
+mod direct;
 mod error;
 pub mod ewkb;
 pub mod facts;

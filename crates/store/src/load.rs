@@ -216,11 +216,13 @@ pub enum Begin {
 /// One running import: its transaction, batch row and staging tables.
 #[derive(Debug)]
 pub struct Import {
-    tx: Transaction<'static, Postgres>,
+    pub(crate) tx: Transaction<'static, Postgres>,
     kind: BatchKind,
     batch_id: i64,
     started: Instant,
-    report: ImportReport,
+    pub(crate) report: ImportReport,
+    /// What a direct parcel load deferred (see [`crate::direct`]), while it runs.
+    pub(crate) direct: Option<crate::bulk::Deferred>,
 }
 
 /// Starts an import of `kind` from `source` (file names, for the record) with the input's
@@ -282,6 +284,7 @@ pub async fn begin(
             batch_id,
             ..ImportReport::default()
         },
+        direct: None,
     }))
 }
 
@@ -343,22 +346,7 @@ impl Import {
             table.table(),
             names.join(", ")
         );
-        let conn: &mut PgConnection = &mut self.tx;
-        let mut copy = conn
-            .copy_in_raw(&sql)
-            .await
-            .map_err(StoreError::query("starting COPY into staging"))?;
-        let data = chunk.finish();
-        if let Err(e) = copy.send(data).await {
-            copy.abort("sending failed").await.ok();
-            return Err(StoreError::Query {
-                operation: "COPY into staging",
-                source: e,
-            });
-        }
-        copy.finish()
-            .await
-            .map_err(StoreError::query("COPY into staging"))?;
+        copy_raw(&mut self.tx, &sql, chunk, "COPY into staging").await?;
         *self
             .report
             .staged
@@ -421,6 +409,25 @@ impl Import {
         );
         Ok(self.report)
     }
+}
+
+/// Sends one chunk of binary COPY rows with the `COPY … FROM STDIN` statement `sql`.
+pub(crate) async fn copy_raw(
+    conn: &mut PgConnection,
+    sql: &str,
+    chunk: CopyBuf,
+    op: &'static str,
+) -> Result<(), StoreError> {
+    let mut copy = conn.copy_in_raw(sql).await.map_err(StoreError::query(op))?;
+    if let Err(e) = copy.send(chunk.finish()).await {
+        copy.abort("sending failed").await.ok();
+        return Err(StoreError::Query {
+            operation: op,
+            source: e,
+        });
+    }
+    copy.finish().await.map_err(StoreError::query(op))?;
+    Ok(())
 }
 
 /// Runs `sql` under a savepoint; on failure rolls back to it so diagnosis queries can run.

@@ -52,6 +52,7 @@ const PARCEL: PolygonTable = PolygonTable {
            WHERE (t.kennzeichen, t.ags, t.official_area_m2, t.geom, t.valid_from)
                  IS DISTINCT FROM (EXCLUDED.kennzeichen, EXCLUDED.ags, EXCLUDED.official_area_m2, EXCLUDED.geom, coalesce(EXCLUDED.valid_from, t.valid_from))",
     diagnoses: &[
+        "SELECT src, 'alkis_id', 'malformed ALKIS id ' || alkis_id FROM stg_parcel WHERE alkis_id !~ '^DE[A-Za-z0-9]{14}$' LIMIT 1",
         "SELECT min(src), 'kennzeichen', 'Flurstückskennzeichen ' || kennzeichen || ' appears more than once: ' || string_agg(src, ', ')
            FROM stg_parcel GROUP BY kennzeichen HAVING count(DISTINCT alkis_id) > 1 LIMIT 1",
         "SELECT s.src, 'kennzeichen', 'Flurstückskennzeichen ' || s.kennzeichen || ' already belongs to parcel ' || p.alkis_id
@@ -200,13 +201,25 @@ async fn initial_load(
         .await
         .map_err(StoreError::query("setting a savepoint"))?;
     let deferred = crate::bulk::defer(&mut sp, t.name).await?;
-    let loaded = match sqlx::query(t.insert).bind(batch).execute(&mut *sp).await {
-        Ok(r) => match deferred.restore(&mut sp).await {
-            Ok(()) => Ok(r.rows_affected()),
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
-    };
+    let started = std::time::Instant::now();
+    let loaded = async {
+        let n = sqlx::query(t.insert)
+            .bind(batch)
+            .execute(&mut *sp)
+            .await?
+            .rows_affected();
+        let inserted = started.elapsed();
+        deferred.restore(&mut sp).await?;
+        tracing::debug!(
+            table = t.name,
+            rows = n,
+            insert_s = inserted.as_secs_f64(),
+            indexes_s = (started.elapsed() - inserted).as_secs_f64(),
+            "initial load"
+        );
+        Ok::<u64, sqlx::Error>(n)
+    }
+    .await;
     match loaded {
         Ok(n) => {
             sp.commit()

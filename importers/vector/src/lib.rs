@@ -5,6 +5,7 @@
 //! says which source column supplies which one. GDAL reads on a thread of its own while the
 //! database ingests the previous chunk.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use gdal::vector::{FieldValue, LayerAccess};
@@ -188,7 +189,48 @@ fn checksum(path: &Path, opts: &Options) -> Result<String, VectorError> {
 
 enum Msg {
     Chunk(Staging, CopyBuf),
+    /// Checked parcel rows for [`store::Import::copy_direct_parcels`].
+    Direct(CopyBuf),
     Progress(u64),
+}
+
+/// What the reader found beyond the rows it sent.
+struct Read {
+    /// The municipalities named by directly loaded parcels.
+    ags: Vec<String>,
+}
+
+/// Ids and keys of a direct parcel load, to find repeated ones (the unique indexes are only
+/// rebuilt after the load) and name both features: value → feature id.
+#[derive(Default)]
+struct Seen {
+    ids: HashMap<[u8; 16], u64, Fnv>,
+    keys: HashMap<[u8; 20], u64, Fnv>,
+    ags: BTreeSet<String>,
+}
+
+/// FNV-1a: the ids and keys come from the input file, not from an adversary of this process,
+/// and a million of them are hashed per load.
+type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
+
+#[derive(Default)]
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 /// The layer to read, its columns and its CRS; found before the transaction starts.
@@ -280,6 +322,10 @@ fn value_text(v: Option<FieldValue>) -> Option<String> {
         FieldValue::StringValue(s) => s,
         FieldValue::IntegerValue(i) => i.to_string(),
         FieldValue::Integer64Value(i) => i.to_string(),
+        // Whole numbers print as integers (exact below 1e15); -0 keeps its sign as before.
+        FieldValue::RealValue(r) if r.fract() == 0.0 && r.abs() < 1e15 && r != 0.0 => {
+            (r as i64).to_string()
+        }
         FieldValue::RealValue(r) if r.fract() == 0.0 && r.abs() < 1e15 => format!("{r:.0}"),
         FieldValue::RealValue(r) => r.to_string(),
         other => format!("{other:?}"),
@@ -289,11 +335,18 @@ fn value_text(v: Option<FieldValue>) -> Option<String> {
 }
 
 struct Row<'a> {
-    at: &'a str,
+    file: &'a str,
+    layer: &'a str,
+    fid: u64,
     values: Vec<(&'static str, Option<String>)>,
 }
 
 impl Row<'_> {
+    /// Where the row is, for messages and the staging tables; only formatted when needed.
+    fn at(&self) -> String {
+        format!("{} (layer {}, feature {})", self.file, self.layer, self.fid)
+    }
+
     fn get(&self, k: &str) -> Option<&str> {
         self.values
             .iter()
@@ -303,7 +356,7 @@ impl Row<'_> {
 
     fn invalid(&self, field: &str, reason: impl Into<String>) -> VectorError {
         VectorError::Invalid {
-            at: self.at.to_owned(),
+            at: self.at(),
             field: field.to_owned(),
             reason: reason.into(),
         }
@@ -350,8 +403,9 @@ fn read(
     path: PathBuf,
     opts: Options,
     plan: Plan,
+    direct: Option<i64>,
     tx: mpsc::Sender<Msg>,
-) -> Result<(), VectorError> {
+) -> Result<Read, VectorError> {
     let ds = Dataset::open(&path).map_err(|source| VectorError::Open {
         path: path.clone(),
         source,
@@ -373,10 +427,11 @@ fn read(
     let mut buf = CopyBuf::new();
     let mut links = CopyBuf::new();
     let mut n = 0u64;
+    let mut direct_buf = CopyBuf::new();
+    let mut seen = Seen::default();
     for feature in layer.features() {
         n += 1;
         let fid = feature.fid().unwrap_or(n);
-        let at = format!("{file} (layer {}, feature {fid})", plan.layer);
         let values = plan
             .columns
             .iter()
@@ -387,7 +442,12 @@ fn read(
                 )
             })
             .collect();
-        let row = Row { at: &at, values };
+        let row = Row {
+            file: &file,
+            layer: &plan.layer,
+            fid,
+            values,
+        };
         let geom = feature
             .geometry()
             .filter(|g| !g.is_empty())
@@ -428,7 +488,8 @@ fn read(
                     .alkis_id("alkis_id")?
                     .ok_or_else(|| row.invalid("alkis_id", "empty"))?;
                 let k = row.required("kennzeichen")?;
-                k.parse::<Flurstueckskennzeichen>()
+                let key = k
+                    .parse::<Flurstueckskennzeichen>()
                     .map_err(|e| row.invalid("kennzeichen", e.to_string()))?;
                 let ags = row.get("ags");
                 if let Some(a) = ags {
@@ -450,8 +511,68 @@ fn read(
                     // Without the official area, the area of the geometry stands in.
                     None => g.area(),
                 };
+                if let Some(batch) = direct {
+                    let at_of = |fid: u64| format!("{file} (layer {}, feature {fid})", plan.layer);
+                    let (id_bytes, key_bytes) = (fixed::<16>(id.as_str()), fixed::<20>(k));
+                    if let Some(first) = seen.ids.insert(id_bytes, fid) {
+                        return Err(row.invalid(
+                            "alkis_id",
+                            format!(
+                                "object {id} appears more than once: {}, {}",
+                                at_of(first),
+                                row.at()
+                            ),
+                        ));
+                    }
+                    if let Some(first) = seen.keys.insert(key_bytes, fid) {
+                        return Err(row.invalid(
+                            "kennzeichen",
+                            format!(
+                                "Flurstückskennzeichen {k} appears more than once: {}, {}",
+                                at_of(first),
+                                row.at()
+                            ),
+                        ));
+                    }
+                    // Rows the database would refuse (an invalid geometry, no usable area) go
+                    // through staging, where the merge names the feature or --repair fixes it.
+                    // GEOS, through GDAL, is the validity test PostGIS's ST_IsValid runs.
+                    let multi = store::ewkb::multipolygon_from_wkb(&wkb, plan.srid)
+                        .filter(|_| area > 0.0 && area.is_finite() && g.is_valid());
+                    if let Some(multi) = multi {
+                        if let Some(a) = ags {
+                            if !seen.ags.contains(a) {
+                                seen.ags.insert(a.to_owned());
+                            }
+                        }
+                        let gemarkung = i16::try_from(key.gemarkung()).unwrap_or(i16::MAX);
+                        let flur = i16::try_from(key.flur()).unwrap_or(i16::MAX);
+                        let zaehler = i32::try_from(key.zaehler()).unwrap_or(i32::MAX);
+                        let nenner = key.nenner().and_then(|n| i16::try_from(n).ok());
+                        direct_buf
+                            .row(store::Import::DIRECT_PARCEL_FIELDS)
+                            .text(id.as_str())
+                            .text(k)
+                            .i16(gemarkung)
+                            .i16(flur)
+                            .i32(zaehler)
+                            .opt_i16(nenner)
+                            .opt_text(ags)
+                            .f64(area)
+                            .bytes(&multi)
+                            .i64(batch);
+                        if direct_buf.len() >= opts.chunk_bytes {
+                            tx.blocking_send(Msg::Direct(std::mem::take(&mut direct_buf)))
+                                .map_err(|_| VectorError::ReaderGone)?;
+                        }
+                        if n % 1000 == 0 {
+                            let _ = tx.blocking_send(Msg::Progress(1000));
+                        }
+                        continue;
+                    }
+                }
                 buf.row(fields)
-                    .text(&at)
+                    .text(&row.at())
                     .text(id.as_str())
                     .text(k)
                     .opt_text(ags)
@@ -469,7 +590,7 @@ fn read(
                 let storeys = row.small("storeys", 0..=99)?;
                 let pk = row.get("parcel_kennzeichen");
                 buf.row(fields)
-                    .text(&at)
+                    .text(&row.at())
                     .text(id.as_str())
                     .i16(code)
                     .opt_i16(storeys)
@@ -501,7 +622,7 @@ fn read(
                 }
                 let house = i32::try_from(number.number).unwrap_or(i32::MAX);
                 buf.row(fields)
-                    .text(&at)
+                    .text(&row.at())
                     .opt_text(id.as_ref().map(AlkisId::as_str))
                     .opt_text(ags)
                     .null()
@@ -534,7 +655,7 @@ fn read(
                 let f = row.small("function_code", 0..=9999)?;
                 let zustand = row.small("zustand", 0..=9999)?;
                 buf.row(fields)
-                    .text(&at)
+                    .text(&row.at())
                     .text(id.as_str())
                     .text(class.feature_type())
                     .opt_i16(f)
@@ -557,7 +678,22 @@ fn read(
                 .map_err(|_| VectorError::ReaderGone)?;
         }
     }
-    Ok(())
+    if !direct_buf.is_empty() {
+        tx.blocking_send(Msg::Direct(direct_buf))
+            .map_err(|_| VectorError::ReaderGone)?;
+    }
+    Ok(Read {
+        ags: seen.ags.into_iter().collect(),
+    })
+}
+
+/// The first `N` bytes of an ASCII value checked to be exactly that long.
+fn fixed<const N: usize>(s: &str) -> [u8; N] {
+    let mut out = [0u8; N];
+    for (o, b) in out.iter_mut().zip(s.bytes()) {
+        *o = b;
+    }
+    out
 }
 
 /// Imports one layer of `path` in one transaction.
@@ -590,11 +726,24 @@ pub async fn import(
             Staging::Delete,
         ])
         .await?;
+    // Parcels in the storage CRS go straight into an empty parcel table.
+    let direct = if opts.target == Target::Parcels
+        && plan.srid == 25832
+        && import.begin_direct_parcels().await?
+    {
+        Some(import.batch_id())
+    } else {
+        None
+    };
+    let started = std::time::Instant::now();
     let (tx, mut rx) = mpsc::channel::<Msg>(4);
     let (p, o) = (path.to_owned(), opts.clone());
-    let reader = std::thread::spawn(move || read(p, o, plan, tx));
+    let reader = std::thread::spawn(move || read(p, o, plan, direct, tx));
     let mut copy_result = Ok(());
+    // Time the database spent ingesting, to tell a slow reader from a slow database.
+    let mut copying = std::time::Duration::ZERO;
     while let Some(msg) = rx.recv().await {
+        let t0 = std::time::Instant::now();
         match msg {
             Msg::Chunk(t, b) => {
                 if let Err(e) = import.copy(t, b).await {
@@ -602,14 +751,30 @@ pub async fn import(
                     break;
                 }
             }
+            Msg::Direct(b) => {
+                if let Err(e) = import.copy_direct_parcels(b).await {
+                    copy_result = Err(e);
+                    break;
+                }
+            }
             Msg::Progress(n) => opts.progress.inc(n),
         }
+        copying += t0.elapsed();
     }
     drop(rx);
     let read = reader.join();
     // A refused COPY stops the reader too; the database's error is the one to report.
     copy_result?;
-    read.map_err(|_| VectorError::ReaderGone)??;
+    let read = read.map_err(|_| VectorError::ReaderGone)??;
+    tracing::debug!(
+        direct = direct.is_some(),
+        seconds = started.elapsed().as_secs_f64(),
+        copy_s = copying.as_secs_f64(),
+        "read and sent"
+    );
+    if direct.is_some() {
+        import.finish_direct_parcels(&read.ags).await?;
+    }
     opts.progress.set_message("merging");
     import.merge_cadastre(opts.merge).await?;
     Ok(import.commit().await?)
