@@ -31,6 +31,12 @@ impl Import {
     /// nothing): defers the table's indexes and foreign keys and disables its trigger.
     pub async fn begin_direct_parcels(&mut self) -> Result<bool, StoreError> {
         let conn: &mut PgConnection = &mut self.tx;
+        // Taken before looking, and held to the commit: a second import of parcels waits
+        // here and then finds the table filled, instead of taking this path as well.
+        sqlx::raw_sql("LOCK TABLE parcel IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::query("locking the parcel table"))?;
         let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM parcel)")
             .fetch_one(&mut *conn)
             .await

@@ -255,6 +255,15 @@ async fn merge_polygons(
     if opts.repair {
         repair(conn, t, report).await?;
     }
+    // Locked before looking, and held to the commit: a concurrent import of the same table
+    // waits here and then merges into the filled table instead of loading it as empty.
+    sqlx::raw_sql(&format!(
+        "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+        t.name
+    ))
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::query("locking the target table"))?;
     let empty: bool = count(
         conn,
         &format!("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT 1) x", t.name),
