@@ -3,25 +3,18 @@
 //! border, where the area with the smallest id wins. Looked up in an rstar index of the areas'
 //! bounding boxes, on all cores.
 
-use geo::{BoundingRect, Intersects, MultiPolygon, Point};
+use geo::{Intersects, Point};
 use rayon::prelude::*;
-use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
+
+use crate::plot::{envelope_entry, Entry};
 
 /// ALKIS class of commercial land, the only one that can be out of operation.
 const COMMERCIAL: &str = "AX_IndustrieUndGewerbeflaeche";
 /// ALKIS zustand "außer Betrieb, stillgelegt, verlassen".
 const OUT_OF_OPERATION: i16 = 2100;
 
-/// One land-use area (tatsächliche Nutzung).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LandUseArea {
-    pub id: i64,
-    /// NAS class name, e.g. `AX_Wohnbauflaeche`.
-    pub class: String,
-    pub zustand: Option<i16>,
-    pub outline: MultiPolygon<f64>,
-}
+pub use model::facts::LandUseArea;
 
 /// What lies under one parcel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,8 +25,6 @@ pub struct Located {
     /// contains the point.
     pub out_of_operation: bool,
 }
-
-type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 /// Spatial index over land-use areas.
 #[derive(Debug)]
@@ -48,13 +39,7 @@ impl<'a> LandUseIndex<'a> {
         let entries: Vec<Entry> = areas
             .par_iter()
             .enumerate()
-            .filter_map(|(i, a)| {
-                let r = a.outline.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                ))
-            })
+            .filter_map(|(i, a)| envelope_entry(&a.outline, i))
             .collect();
         Self {
             areas,
@@ -104,7 +89,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use geo::polygon;
+    use geo::{polygon, MultiPolygon};
 
     fn square(x: f64, y: f64, size: f64) -> MultiPolygon<f64> {
         MultiPolygon(vec![polygon![

@@ -43,7 +43,17 @@ struct OnParcel {
     vacant: usize,
 }
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+/// An rstar entry: a bounding box and the index of what it bounds.
+pub(crate) type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// The index entry of the outline with index `i`: its bounding box (`None` without extent).
+pub(crate) fn envelope_entry(outline: &MultiPolygon<f64>, i: usize) -> Option<Entry> {
+    let r = outline.bounding_rect()?;
+    Some(GeomWithData::new(
+        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+        i,
+    ))
+}
 
 /// Spatial index over parcel outlines, for neighbourhood queries.
 #[derive(Debug)]
@@ -58,13 +68,7 @@ impl<'a> ParcelIndex<'a> {
         let entries: Vec<Entry> = parcels
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| {
-                let r = p.outline.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                ))
-            })
+            .filter_map(|(i, p)| envelope_entry(&p.outline, i))
             .collect();
         Self {
             parcels,

@@ -219,17 +219,8 @@ fn locate(
     side: store::facts::BuildingSide,
     mut parcels: Vec<model::facts::ParcelFacts>,
     places: store::facts::Places,
-    areas: Vec<store::facts::LandUseRow>,
+    areas: Vec<LandUseArea>,
 ) -> (store::facts::Facts, Vec<store::facts::PlaceChange>) {
-    let areas: Vec<LandUseArea> = areas
-        .into_iter()
-        .map(|a| LandUseArea {
-            id: a.id,
-            class: a.class,
-            zustand: a.zustand,
-            outline: a.outline,
-        })
-        .collect();
     let located = LandUseIndex::new(&areas).locate_all(&places.inner_points);
     let class = |i: usize| {
         located

@@ -124,3 +124,13 @@ pub struct ParcelFacts {
     pub out_of_operation: bool,
     pub override_class: Option<Override>,
 }
+
+/// One land-use area (tatsächliche Nutzung), as the analysis reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LandUseArea {
+    pub id: i64,
+    /// NAS class name, e.g. `AX_Wohnbauflaeche`.
+    pub class: String,
+    pub zustand: Option<i16>,
+    pub outline: MultiPolygon<f64>,
+}

@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use geo_types::{MultiPolygon, Point};
+use geo_types::Point;
 use model::facts::{
-    AddressFacts, BuildingFacts, Coverage, Finding, Medium, Meter, Override, ParcelFacts, Report,
-    Residents, Survey,
+    AddressFacts, BuildingFacts, Coverage, Finding, LandUseArea, Medium, Meter, Override,
+    ParcelFacts, Report, Residents, Survey,
 };
 use model::{Ags, AlkisId, BuildingFunction, VacancyClass};
 use sqlx::PgPool;
@@ -91,16 +91,6 @@ impl Places {
             })
             .collect()
     }
-}
-
-/// One land-use area (tatsächliche Nutzung).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LandUseRow {
-    pub id: i64,
-    /// NAS class name.
-    pub class: String,
-    pub zustand: Option<i16>,
-    pub outline: MultiPolygon<f64>,
 }
 
 fn bad(operation: &'static str, detail: String) -> StoreError {
@@ -414,7 +404,7 @@ pub async fn load_parcels(pool: &PgPool) -> Result<(Vec<ParcelFacts>, Places), S
 }
 
 /// Reads the land-use areas.
-pub async fn land_use_areas(pool: &PgPool) -> Result<Vec<LandUseRow>, StoreError> {
+pub async fn land_use_areas(pool: &PgPool) -> Result<Vec<LandUseArea>, StoreError> {
     let rows: Vec<(i64, String, Option<i16>, Vec<u8>)> =
         sqlx::query_as("SELECT id, class, zustand, ST_AsBinary(geom) FROM land_use")
             .fetch_all(pool)
@@ -422,7 +412,7 @@ pub async fn land_use_areas(pool: &PgPool) -> Result<Vec<LandUseRow>, StoreError
             .map_err(StoreError::query("reading land use"))?;
     rows.into_iter()
         .map(|(id, class, zustand, wkb)| {
-            Ok(LandUseRow {
+            Ok(LandUseArea {
                 id,
                 class,
                 zustand,
