@@ -146,6 +146,20 @@ const BAD: &[(&str, &[&str], &[&str])] = &[
         &["feature", "geometry", "Self-intersection"],
     ),
     (
+        "parcels_bad_blob.gpkg",
+        &["vector", "--as", "parcels"],
+        &[
+            "(layer parcels, feature 2)",
+            "geometry",
+            "not a GeoPackage geometry blob",
+        ],
+    ),
+    (
+        "parcels_truncated.gpkg",
+        &["vector", "--as", "parcels"],
+        &["cannot open it", "malformed"],
+    ),
+    (
         "residents_missing_column.csv",
         &["register", "residents"],
         &[":1:", "ew_75_plus"],

@@ -161,11 +161,11 @@ const CADASTRE_STAGING: &[Staging] = &[
 
 enum Msg {
     Chunk(Staging, CopyBuf),
-    Progress(u64),
 }
 
 struct ChannelSink {
     tx: mpsc::Sender<Msg>,
+    progress: indicatif::ProgressBar,
 }
 
 impl nas::Sink for ChannelSink {
@@ -175,7 +175,9 @@ impl nas::Sink for ChannelSink {
             .map_err(|_| AlkisError::ReaderGone)
     }
     fn progress(&mut self, features: u64) {
-        let _ = self.tx.blocking_send(Msg::Progress(features));
+        // Straight to the bar: progress messages in the channel would take the places of
+        // chunks, and the reader would wait for the database instead of reading ahead.
+        self.progress.inc(features);
     }
 }
 
@@ -184,8 +186,9 @@ fn read_all(
     sources: Vec<Source>,
     chunk_bytes: usize,
     tx: mpsc::Sender<Msg>,
+    progress: indicatif::ProgressBar,
 ) -> Result<Vec<(i32, String)>, AlkisError> {
-    let mut sink = ChannelSink { tx };
+    let mut sink = ChannelSink { tx, progress };
     let mut srids: Vec<(i32, String)> = Vec::new();
     for src in sources {
         let mut reader = NasReader::new(src.name(), chunk_bytes);
@@ -235,7 +238,8 @@ pub async fn import(
 
     let (tx, mut rx) = mpsc::channel::<Msg>(4);
     let chunk_bytes = opts.chunk_bytes;
-    let reader = std::thread::spawn(move || read_all(sources, chunk_bytes, tx));
+    let progress = opts.progress.clone();
+    let reader = std::thread::spawn(move || read_all(sources, chunk_bytes, tx, progress));
     let mut copy_result = Ok(());
     while let Some(msg) = rx.recv().await {
         match msg {
@@ -245,7 +249,6 @@ pub async fn import(
                     break;
                 }
             }
-            Msg::Progress(n) => opts.progress.inc(n),
         }
     }
     // Dropping the receiver stops the reader at its next send.

@@ -5,6 +5,7 @@
 //! says which source column supplies which one. GDAL reads on a thread of its own while the
 //! database ingests the previous chunk.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,9 @@ use store::{BatchKind, Begin, CopyBuf, ImportReport, MergeOptions, Staging};
 use tokio::sync::mpsc;
 
 use model::{AlkisId, Flurstueckskennzeichen, HouseNumber, LandUseClass};
+
+mod gpkg;
+mod valid;
 
 /// A vector import failed; nothing of it was kept.
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +119,8 @@ pub struct Options {
     pub merge: MergeOptions,
     pub chunk_bytes: usize,
     pub progress: indicatif::ProgressBar,
+    /// Read GeoPackages through GDAL too, instead of straight from SQLite (to compare the two).
+    pub through_gdal: bool,
 }
 
 impl Options {
@@ -127,6 +133,7 @@ impl Options {
             merge: MergeOptions::default(),
             chunk_bytes: 8 << 20,
             progress: indicatif::ProgressBar::hidden(),
+            through_gdal: false,
         }
     }
 }
@@ -191,7 +198,6 @@ enum Msg {
     Chunk(Staging, CopyBuf),
     /// Checked parcel rows for [`store::Import::copy_direct_parcels`].
     Direct(CopyBuf),
-    Progress(u64),
 }
 
 /// What the reader found beyond the rows it sent.
@@ -238,6 +244,8 @@ struct Plan {
     layer: String,
     /// destination column → field index
     columns: Vec<(&'static str, Option<usize>)>,
+    /// the layer's field names, by index
+    fields: Vec<String>,
     srid: i32,
 }
 
@@ -313,6 +321,7 @@ fn plan(path: &Path, opts: &Options) -> Result<Plan, VectorError> {
     Ok(Plan {
         layer: layer_name,
         columns,
+        fields,
         srid,
     })
 }
@@ -322,16 +331,23 @@ fn value_text(v: Option<FieldValue>) -> Option<String> {
         FieldValue::StringValue(s) => s,
         FieldValue::IntegerValue(i) => i.to_string(),
         FieldValue::Integer64Value(i) => i.to_string(),
-        // Whole numbers print as integers (exact below 1e15); -0 keeps its sign as before.
-        FieldValue::RealValue(r) if r.fract() == 0.0 && r.abs() < 1e15 && r != 0.0 => {
-            (r as i64).to_string()
-        }
-        FieldValue::RealValue(r) if r.fract() == 0.0 && r.abs() < 1e15 => format!("{r:.0}"),
-        FieldValue::RealValue(r) => r.to_string(),
+        FieldValue::RealValue(r) => real_text(r),
         other => format!("{other:?}"),
     };
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// A real field as text: whole numbers print as integers (exact below 1e15); -0 keeps its
+/// sign.
+fn real_text(r: f64) -> String {
+    if r.fract() == 0.0 && r.abs() < 1e15 && r != 0.0 {
+        (r as i64).to_string()
+    } else if r.fract() == 0.0 && r.abs() < 1e15 {
+        format!("{r:.0}")
+    } else {
+        r.to_string()
+    }
 }
 
 struct Row<'a> {
@@ -399,90 +415,194 @@ impl Row<'_> {
     }
 }
 
-fn read(
-    path: PathBuf,
-    opts: Options,
-    plan: Plan,
-    direct: Option<i64>,
-    tx: mpsc::Sender<Msg>,
-) -> Result<Read, VectorError> {
-    let ds = Dataset::open(&path).map_err(|source| VectorError::Open {
-        path: path.clone(),
-        source,
-    })?;
-    let mut layer = ds
-        .layer_by_name(&plan.layer)
-        .map_err(|e| VectorError::Layer {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-    let file = path.display().to_string();
-    let target = opts.target;
-    let (table, fields) = match target {
-        Target::Parcels => (Staging::Parcel, Staging::Parcel.fields()),
-        Target::Buildings => (Staging::Building, Staging::Building.fields()),
-        Target::Addresses => (Staging::Address, Staging::Address.fields()),
-        Target::LandUse => (Staging::LandUse, Staging::LandUse.fields()),
-    };
-    let mut buf = CopyBuf::new();
-    let mut links = CopyBuf::new();
-    let mut n = 0u64;
-    let mut direct_buf = CopyBuf::new();
-    let mut seen = Seen::default();
-    for feature in layer.features() {
-        n += 1;
-        let fid = feature.fid().unwrap_or(n);
-        let values = plan
-            .columns
-            .iter()
-            .map(|(dst, idx)| {
-                (
-                    *dst,
-                    idx.and_then(|i| value_text(feature.field(i).ok().flatten())),
-                )
-            })
-            .collect();
-        let row = Row {
-            file: &file,
-            layer: &plan.layer,
-            fid,
-            values,
+/// A feature's geometry as 2D WKB, whichever reader found it.
+struct Geom<'a> {
+    wkb: Cow<'a, [u8]>,
+    /// The WKB type code without dimension: 1 point … 7 collection.
+    code: u32,
+    /// A polygon or multipolygon proven valid (and so not empty) without GEOS.
+    sure: bool,
+}
+
+impl<'a> Geom<'a> {
+    fn from_gdal(g: &gdal::vector::Geometry) -> Result<Geom<'static>, String> {
+        let mut flat;
+        let g = if gdal::vector::geometry_type_has_z(g.geometry_type())
+            || gdal::vector::geometry_type_has_m(g.geometry_type())
+        {
+            flat = g.clone();
+            flat.flatten_to_2d();
+            &flat
+        } else {
+            g
         };
-        let geom = feature
-            .geometry()
+        Geom::new(Cow::Owned(g.wkb().map_err(|e| e.to_string())?))
+    }
+
+    /// From WKB as a GeoPackage stores it; Z and M are dropped as GDAL's reader would.
+    fn from_wkb(wkb: &'a [u8]) -> Result<Geom<'a>, String> {
+        let geom = Geom::new(Cow::Borrowed(wkb))?;
+        let code = wkb_code(wkb).unwrap_or(0);
+        if code == geom.code {
+            return Ok(geom);
+        }
+        let g = gdal::vector::Geometry::from_wkb(wkb).map_err(|e| e.to_string())?;
+        Geom::from_gdal(&g)
+    }
+
+    fn new(wkb: Cow<'a, [u8]>) -> Result<Self, String> {
+        let code = wkb_code(&wkb).ok_or("unsupported geometry encoding")?;
+        // ISO (1000s) and EWKB/OGR (high bits) dimension flags both dropped.
+        let code = (code & 0x0FFF_FFFF) % 1000;
+        if !(1..=7).contains(&code) {
+            return Err(format!("unsupported geometry type code {code}"));
+        }
+        let sure = matches!(code, 3 | 6) && valid::surely_valid(&wkb);
+        Ok(Self { wkb, code, sure })
+    }
+
+    fn polygonal(&self) -> bool {
+        matches!(self.code, 3 | 6)
+    }
+
+    fn name(&self) -> &'static str {
+        [
+            "POINT",
+            "LINESTRING",
+            "POLYGON",
+            "MULTIPOINT",
+            "MULTILINESTRING",
+            "MULTIPOLYGON",
+        ]
+        .get(self.code as usize - 1)
+        .copied()
+        .unwrap_or("GEOMETRYCOLLECTION")
+    }
+
+    fn gdal(&self) -> Option<gdal::vector::Geometry> {
+        gdal::vector::Geometry::from_wkb(&self.wkb).ok()
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.sure && self.gdal().is_none_or(|g| g.is_empty())
+    }
+
+    fn area(&self) -> f64 {
+        self.gdal().map_or(0.0, |g| g.area())
+    }
+
+    /// What GEOS (PostGIS's `ST_IsValid`) says; most cadastral polygons are proven valid
+    /// without it.
+    fn is_valid(&self) -> bool {
+        self.sure || self.gdal().is_some_and(|g| g.is_valid())
+    }
+}
+
+/// The type code of a WKB geometry, as written.
+fn wkb_code(wkb: &[u8]) -> Option<u32> {
+    let raw: [u8; 4] = wkb.get(1..5)?.try_into().ok()?;
+    match wkb[0] {
+        1 => Some(u32::from_le_bytes(raw)),
+        0 => Some(u32::from_be_bytes(raw)),
+        _ => None,
+    }
+}
+
+/// Checks and encodes features one at a time, whichever reader found them, and sends the
+/// encoded rows on in chunks.
+struct Sink<'a> {
+    file: String,
+    plan: &'a Plan,
+    target: Target,
+    direct: Option<i64>,
+    chunk_bytes: usize,
+    tx: mpsc::Sender<Msg>,
+    table: Staging,
+    fields: i16,
+    buf: CopyBuf,
+    links: CopyBuf,
+    direct_buf: CopyBuf,
+    seen: Seen,
+    n: u64,
+    progress: indicatif::ProgressBar,
+}
+
+impl<'a> Sink<'a> {
+    fn new(
+        path: &Path,
+        opts: &Options,
+        plan: &'a Plan,
+        direct: Option<i64>,
+        tx: mpsc::Sender<Msg>,
+    ) -> Self {
+        let table = match opts.target {
+            Target::Parcels => Staging::Parcel,
+            Target::Buildings => Staging::Building,
+            Target::Addresses => Staging::Address,
+            Target::LandUse => Staging::LandUse,
+        };
+        Self {
+            file: path.display().to_string(),
+            plan,
+            target: opts.target,
+            direct,
+            chunk_bytes: opts.chunk_bytes,
+            tx,
+            table,
+            fields: table.fields(),
+            buf: CopyBuf::new(),
+            links: CopyBuf::new(),
+            direct_buf: CopyBuf::new(),
+            seen: Seen::default(),
+            n: 0,
+            progress: opts.progress.clone(),
+        }
+    }
+
+    fn send(&self, msg: Msg) -> Result<(), VectorError> {
+        self.tx
+            .blocking_send(msg)
+            .map_err(|_| VectorError::ReaderGone)
+    }
+
+    /// One feature: `values` in the order of the plan's columns.
+    fn feature(
+        &mut self,
+        fid: Option<u64>,
+        values: Vec<Option<String>>,
+        geom: Result<Option<Geom<'_>>, String>,
+    ) -> Result<(), VectorError> {
+        self.n += 1;
+        let n = self.n;
+        let row = Row {
+            file: &self.file,
+            layer: &self.plan.layer,
+            fid: fid.unwrap_or(n),
+            values: self
+                .plan
+                .columns
+                .iter()
+                .map(|(dst, _)| *dst)
+                .zip(values)
+                .collect(),
+        };
+        let g = geom
+            .map_err(|e| row.invalid("geometry", e))?
             .filter(|g| !g.is_empty())
             .ok_or_else(|| row.invalid("geometry", "the geometry is empty or missing"))?;
-        let mut g2;
-        let g = if gdal::vector::geometry_type_has_z(geom.geometry_type())
-            || gdal::vector::geometry_type_has_m(geom.geometry_type())
-        {
-            g2 = geom.clone();
-            g2.flatten_to_2d();
-            &g2
-        } else {
-            geom
-        };
-        let wkb = g
-            .wkb()
-            .map_err(|e| row.invalid("geometry", e.to_string()))?;
-        let ewkb = store::ewkb::from_wkb(&wkb, plan.srid)
+        let ewkb = store::ewkb::from_wkb(&g.wkb, self.plan.srid)
             .ok_or_else(|| row.invalid("geometry", "unsupported geometry encoding"))?;
-        let gtype = gdal::vector::geometry_type_flatten(g.geometry_type());
-        let polygonal = matches!(
-            gtype,
-            gdal::vector::OGRwkbGeometryType::wkbPolygon
-                | gdal::vector::OGRwkbGeometryType::wkbMultiPolygon
-        );
-        match target {
-            Target::Parcels | Target::Buildings | Target::LandUse if !polygonal => {
+        match self.target {
+            Target::Parcels | Target::Buildings | Target::LandUse if !g.polygonal() => {
                 return Err(row.invalid(
                     "geometry",
-                    format!("expected a polygon, found {}", g.geometry_name()),
+                    format!("expected a polygon, found {}", g.name()),
                 ));
             }
             _ => {}
         }
-        match target {
+        let fields = self.fields;
+        match self.target {
             Target::Parcels => {
                 let id = row
                     .alkis_id("alkis_id")?
@@ -511,10 +631,11 @@ fn read(
                     // Without the official area, the area of the geometry stands in.
                     None => g.area(),
                 };
-                if let Some(batch) = direct {
-                    let at_of = |fid: u64| format!("{file} (layer {}, feature {fid})", plan.layer);
+                if let Some(batch) = self.direct {
+                    let at_of =
+                        |fid: u64| format!("{} (layer {}, feature {fid})", row.file, row.layer);
                     let (id_bytes, key_bytes) = (fixed::<16>(id.as_str()), fixed::<20>(k));
-                    if let Some(first) = seen.ids.insert(id_bytes, fid) {
+                    if let Some(first) = self.seen.ids.insert(id_bytes, row.fid) {
                         return Err(row.invalid(
                             "alkis_id",
                             format!(
@@ -524,7 +645,7 @@ fn read(
                             ),
                         ));
                     }
-                    if let Some(first) = seen.keys.insert(key_bytes, fid) {
+                    if let Some(first) = self.seen.keys.insert(key_bytes, row.fid) {
                         return Err(row.invalid(
                             "kennzeichen",
                             format!(
@@ -536,20 +657,19 @@ fn read(
                     }
                     // Rows the database would refuse (an invalid geometry, no usable area) go
                     // through staging, where the merge names the feature or --repair fixes it.
-                    // GEOS, through GDAL, is the validity test PostGIS's ST_IsValid runs.
-                    let multi = store::ewkb::multipolygon_from_wkb(&wkb, plan.srid)
+                    let multi = store::ewkb::multipolygon_from_wkb(&g.wkb, self.plan.srid)
                         .filter(|_| area > 0.0 && area.is_finite() && g.is_valid());
                     if let Some(multi) = multi {
                         if let Some(a) = ags {
-                            if !seen.ags.contains(a) {
-                                seen.ags.insert(a.to_owned());
+                            if !self.seen.ags.contains(a) {
+                                self.seen.ags.insert(a.to_owned());
                             }
                         }
                         let gemarkung = i16::try_from(key.gemarkung()).unwrap_or(i16::MAX);
                         let flur = i16::try_from(key.flur()).unwrap_or(i16::MAX);
                         let zaehler = i32::try_from(key.zaehler()).unwrap_or(i32::MAX);
                         let nenner = key.nenner().and_then(|n| i16::try_from(n).ok());
-                        direct_buf
+                        self.direct_buf
                             .row(store::Import::DIRECT_PARCEL_FIELDS)
                             .text(id.as_str())
                             .text(k)
@@ -561,17 +681,15 @@ fn read(
                             .f64(area)
                             .bytes(&multi)
                             .i64(batch);
-                        if direct_buf.len() >= opts.chunk_bytes {
-                            tx.blocking_send(Msg::Direct(std::mem::take(&mut direct_buf)))
-                                .map_err(|_| VectorError::ReaderGone)?;
+                        if self.direct_buf.len() >= self.chunk_bytes {
+                            let chunk = std::mem::take(&mut self.direct_buf);
+                            self.send(Msg::Direct(chunk))?;
                         }
-                        if n % 1000 == 0 {
-                            let _ = tx.blocking_send(Msg::Progress(1000));
-                        }
-                        continue;
+                        return self.progress();
                     }
                 }
-                buf.row(fields)
+                self.buf
+                    .row(fields)
                     .text(&row.at())
                     .text(id.as_str())
                     .text(k)
@@ -589,7 +707,8 @@ fn read(
                     .ok_or_else(|| row.invalid("function_code", "empty"))?;
                 let storeys = row.small("storeys", 0..=99)?;
                 let pk = row.get("parcel_kennzeichen");
-                buf.row(fields)
+                self.buf
+                    .row(fields)
                     .text(&row.at())
                     .text(id.as_str())
                     .i16(code)
@@ -599,11 +718,10 @@ fn read(
                     .null();
             }
             Target::Addresses => {
-                if gtype != gdal::vector::OGRwkbGeometryType::wkbPoint {
-                    return Err(row.invalid(
-                        "geometry",
-                        format!("expected a point, found {}", g.geometry_name()),
-                    ));
+                if g.code != 1 {
+                    return Err(
+                        row.invalid("geometry", format!("expected a point, found {}", g.name()))
+                    );
                 }
                 let id = row.alkis_id("alkis_id")?;
                 let street = row.required("street")?;
@@ -621,7 +739,8 @@ fn read(
                     }
                 }
                 let house = i32::try_from(number.number).unwrap_or(i32::MAX);
-                buf.row(fields)
+                self.buf
+                    .row(fields)
                     .text(&row.at())
                     .opt_text(id.as_ref().map(AlkisId::as_str))
                     .opt_text(ags)
@@ -633,7 +752,7 @@ fn read(
                     .opt_text(postcode)
                     .bytes(&ewkb);
                 if let (Some(id), Some(b)) = (id, row.alkis_id("building_alkis_id")?) {
-                    links
+                    self.links
                         .row(3)
                         .text("building_address_point")
                         .text(b.as_str())
@@ -654,7 +773,8 @@ fn read(
                     .map_err(|e| row.invalid("class", e.to_string()))?;
                 let f = row.small("function_code", 0..=9999)?;
                 let zustand = row.small("zustand", 0..=9999)?;
-                buf.row(fields)
+                self.buf
+                    .row(fields)
                     .text(&row.at())
                     .text(id.as_str())
                     .text(class.feature_type())
@@ -663,28 +783,87 @@ fn read(
                     .opt_i16(zustand);
             }
         }
-        if n % 1000 == 0 {
-            let _ = tx.blocking_send(Msg::Progress(1000));
+        if self.buf.len() >= self.chunk_bytes {
+            let chunk = std::mem::take(&mut self.buf);
+            self.send(Msg::Chunk(self.table, chunk))?;
         }
-        if buf.len() >= opts.chunk_bytes {
-            tx.blocking_send(Msg::Chunk(table, std::mem::take(&mut buf)))
+        self.progress()
+    }
+
+    fn progress(&self) -> Result<(), VectorError> {
+        if self.n % 1000 == 0 {
+            // Straight to the bar: progress messages in the channel would take the places
+            // of chunks, and the reader would wait for the database instead of reading ahead.
+            self.progress.inc(1000);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Read, VectorError> {
+        self.progress.inc(self.n % 1000);
+        for (t, b) in [(self.table, self.buf), (Staging::Link, self.links)] {
+            if !b.is_empty() {
+                self.tx
+                    .blocking_send(Msg::Chunk(t, b))
+                    .map_err(|_| VectorError::ReaderGone)?;
+            }
+        }
+        if !self.direct_buf.is_empty() {
+            self.tx
+                .blocking_send(Msg::Direct(self.direct_buf))
                 .map_err(|_| VectorError::ReaderGone)?;
         }
+        Ok(Read {
+            ags: self.seen.ags.into_iter().collect(),
+        })
     }
-    let _ = tx.blocking_send(Msg::Progress(n % 1000));
-    for (t, b) in [(table, buf), (Staging::Link, links)] {
-        if !b.is_empty() {
-            tx.blocking_send(Msg::Chunk(t, b))
-                .map_err(|_| VectorError::ReaderGone)?;
-        }
+}
+
+/// Reads the layer (straight from SQLite for a GeoPackage, else through GDAL) on the calling
+/// thread and sends its rows to `tx`.
+fn read(
+    path: PathBuf,
+    opts: Options,
+    plan: Plan,
+    direct: Option<i64>,
+    tx: mpsc::Sender<Msg>,
+) -> Result<Read, VectorError> {
+    let sources: Vec<Option<String>> = plan
+        .columns
+        .iter()
+        .map(|(_, idx)| idx.and_then(|i| plan.fields.get(i).cloned()))
+        .collect();
+    let mut sink = Sink::new(&path, &opts, &plan, direct, tx);
+    if let Some(table) = gpkg::open(&path, &plan.layer, &sources).filter(|_| !opts.through_gdal) {
+        table.for_each(&path, &plan.layer, |fid, values, wkb| {
+            sink.feature(Some(fid), values, wkb.map(Geom::from_wkb).transpose())
+        })?;
+        return sink.finish();
     }
-    if !direct_buf.is_empty() {
-        tx.blocking_send(Msg::Direct(direct_buf))
-            .map_err(|_| VectorError::ReaderGone)?;
+    let ds = Dataset::open(&path).map_err(|source| VectorError::Open {
+        path: path.clone(),
+        source,
+    })?;
+    let mut layer = ds
+        .layer_by_name(&plan.layer)
+        .map_err(|e| VectorError::Layer {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    for feature in layer.features() {
+        let values = plan
+            .columns
+            .iter()
+            .map(|(_, idx)| idx.and_then(|i| value_text(feature.field(i).ok().flatten())))
+            .collect();
+        let geom = feature
+            .geometry()
+            .filter(|g| !g.is_empty())
+            .map(Geom::from_gdal)
+            .transpose();
+        sink.feature(feature.fid(), values, geom)?;
     }
-    Ok(Read {
-        ags: seen.ags.into_iter().collect(),
-    })
+    sink.finish()
 }
 
 /// The first `N` bytes of an ASCII value checked to be exactly that long.
@@ -696,12 +875,24 @@ fn fixed<const N: usize>(s: &str) -> [u8; N] {
     out
 }
 
+/// Sends GDAL's own messages (GEOS's "Self-intersection at or near point …" when a geometry
+/// is tested) to the log instead of stderr: the importer reports what matters itself.
+fn quiet_gdal() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        gdal::config::set_error_handler(|class, number, message| {
+            tracing::debug!(?class, number, message, "GDAL");
+        });
+    });
+}
+
 /// Imports one layer of `path` in one transaction.
 pub async fn import(
     pool: &PgPool,
     path: &Path,
     opts: &Options,
 ) -> Result<ImportReport, VectorError> {
+    quiet_gdal();
     let plan = plan(path, opts)?;
     if !store::srid_known(pool, plan.srid).await? {
         return Err(VectorError::UnknownCrs {
@@ -757,7 +948,6 @@ pub async fn import(
                     break;
                 }
             }
-            Msg::Progress(n) => opts.progress.inc(n),
         }
         copying += t0.elapsed();
     }

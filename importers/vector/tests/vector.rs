@@ -382,3 +382,141 @@ async fn a_direct_load_writes_what_the_trigger_would(pool: PgPool) {
             .collect::<Vec<_>>()
     );
 }
+
+/// A GeoPackage `parcels` layer from GeoJSON features `(alkis_id, kennzeichen, geometry)`.
+fn gpkg_parcels(dir: &Path, name: &str, parcels: &[(&str, &str, &str)], extra: &[&str]) -> PathBuf {
+    let features: Vec<String> = parcels
+        .iter()
+        .map(|(id, key, geometry)| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"kennzeichen":"{key}","alkis_id":"{id}","ags":"16068051","official_area_m2":600.0}},"geometry":{geometry}}}"#
+            )
+        })
+        .collect();
+    let json = dir.join(format!("{name}.geojson"));
+    std::fs::write(
+        &json,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    let gpkg = dir.join(format!("{name}.gpkg"));
+    let mut args = vec!["-f", "GPKG", "-nln", "parcels", "-a_srs", "EPSG:25832"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&[gpkg.to_str().unwrap(), json.to_str().unwrap()]);
+    ogr2ogr(&args);
+    gpkg
+}
+
+/// Every stored column of every parcel, for comparing two loads.
+async fn parcel_rows(pool: &PgPool) -> Vec<(String, String, Option<String>, f64, Vec<u8>)> {
+    sqlx::query_as(
+        "SELECT alkis_id::text, kennzeichen::text, ags::text, official_area_m2, ST_AsEWKB(geom)
+           FROM parcel ORDER BY alkis_id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// Imports `path` once straight from SQLite and once through GDAL, emptying the tables in
+/// between; returns both outcomes (the rows or the error).
+async fn both_readers(
+    pool: &PgPool,
+    path: &Path,
+) -> [Result<Vec<(String, String, Option<String>, f64, Vec<u8>)>, String>; 2] {
+    let mut out = Vec::new();
+    for through_gdal in [false, true] {
+        let mut o = Options::new(Target::Parcels);
+        o.through_gdal = through_gdal;
+        o.merge.repair = false;
+        let r = vector_import::import(pool, path, &o).await;
+        out.push(match r {
+            Ok(_) => Ok(parcel_rows(pool).await),
+            Err(e) => Err(e.to_string()),
+        });
+        sqlx::raw_sql("DELETE FROM parcel; DELETE FROM import_batch;")
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    [out.remove(0), out.remove(0)]
+}
+
+/// GeoPackages are read straight from SQLite; what lands in the table, and every error, is
+/// what reading the same file through GDAL gives: holes, several parts, touching parts,
+/// repeated points, Z coordinates, a self-intersection.
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn a_geopackage_read_from_sqlite_loads_what_gdal_reads(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let square = |x: i64| {
+        format!(
+            "[[{x},5669000],[{},5669000],[{},5669030],[{x},5669030],[{x},5669000]]",
+            x + 20,
+            x + 20
+        )
+    };
+    let poly = |rings: &[String]| {
+        format!(
+            r#"{{"type":"Polygon","coordinates":[{}]}}"#,
+            rings.join(",")
+        )
+    };
+    let multi = |polys: &[String]| {
+        format!(
+            r#"{{"type":"MultiPolygon","coordinates":[{}]}}"#,
+            polys
+                .iter()
+                .map(|p| format!("[{p}]"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    let hole = "[[647105,5669005],[647110,5669005],[647110,5669010],[647105,5669005]]".to_owned();
+    let good = [
+        ("DETHL51000000A01", "16512300200001______", poly(&[square(647_100), hole])),
+        ("DETHL51000000A02", "16512300200002______", multi(&[square(647_200), square(647_300)])),
+        // Overlapping bounding boxes, disjoint parts: GEOS decides.
+        (
+            "DETHL51000000A03",
+            "16512300200003______",
+            multi(&[
+                "[[647500,5669000],[647520,5669000],[647500,5669020],[647500,5669000]]".to_owned(),
+                "[[647520,5669005],[647520,5669030],[647505,5669030],[647520,5669005]]".to_owned(),
+            ]),
+        ),
+        (
+            "DETHL51000000A04",
+            "16512300200004______",
+            poly(&["[[647540,5669000],[647560,5669000],[647560,5669000],[647560,5669030],[647540,5669000]]".to_owned()]),
+        ),
+        ("DETHL51000000A05", "16512300200005______", poly(&[square(647_600)])),
+    ];
+    let rows: Vec<(&str, &str, &str)> = good.iter().map(|(a, b, c)| (*a, *b, c.as_str())).collect();
+    for (name, extra) in [
+        ("multi", &["-nlt", "MULTIPOLYGON"][..]),
+        ("plain", &[][..]),
+        ("z", &["-nlt", "MULTIPOLYGON", "-dim", "XYZ"][..]),
+    ] {
+        let gpkg = gpkg_parcels(dir.path(), name, &rows, extra);
+        let [sqlite, gdal] = both_readers(&pool, &gpkg).await;
+        let loaded = sqlite.clone().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(loaded.len(), 5, "{name}");
+        assert_eq!(sqlite, gdal, "{name}");
+    }
+    // Parts that share an edge make an invalid multipolygon, whichever reader finds it.
+    let mut bad = rows.clone();
+    let touching = multi(&[square(647_700), square(647_720)]);
+    bad.push(("DETHL51000000A06", "16512300200006______", &touching));
+    let gpkg = gpkg_parcels(dir.path(), "touching", &bad, &["-nlt", "MULTIPOLYGON"]);
+    let [sqlite, gdal] = both_readers(&pool, &gpkg).await;
+    let err = sqlite.clone().unwrap_err();
+    assert!(
+        err.contains("touching.gpkg (layer parcels, feature 6)"),
+        "{err}"
+    );
+    assert!(err.contains("--repair"), "{err}");
+    assert_eq!(sqlite, gdal);
+}
