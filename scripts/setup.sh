@@ -40,7 +40,7 @@ ensure_packages() {
 
 server_up() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; }
 
-# --- 1. Packages: build tools, GDAL, SQLite (GeoPackages are read with it), PostgreSQL client ------------------------------------
+# --- 1. Packages: build tools, GDAL, SQLite (the GeoPackage reader), PostgreSQL client ---
 ensure_packages ca-certificates pkg-config gcc libc6-dev gdal-bin libgdal-dev libsqlite3-dev postgresql-client postgresql-common time curl
 
 if [ -f "$HOME/.cargo/env" ]; then
