@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 /// The schema, embedded in the binary. Migrations are numbered and never edited once released.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -51,6 +51,9 @@ pub async fn connect_with(
         target: redact(url),
         source,
     })?;
+    // Bulk loads, index builds and analyses run long statements by design; sqlx would warn
+    // about each one on the user's terminal.
+    let options = options.log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
     // One direct attempt first: the pool would retry a refused connection until its timeout.
     PgConnection::connect_with(&options)
         .await
