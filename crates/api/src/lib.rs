@@ -27,7 +27,7 @@ use sqlx::PgPool;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-pub use limits::RateLimit;
+pub use limits::{RateLimit, TrustedProxy};
 pub use problem::Problem;
 
 /// How the server behaves; the defaults suit one town hall server.
@@ -39,8 +39,11 @@ pub struct Config {
     pub web_root: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
-    /// Citizen reports and enquiries per client address.
+    /// Citizen reports, enquiries and logins per client address.
     pub post_rate: RateLimit,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (empty: the peer address is
+    /// the client, and the header is ignored).
+    pub trusted_proxies: Vec<TrustedProxy>,
 }
 
 impl Default for Config {
@@ -53,6 +56,7 @@ impl Default for Config {
                 requests: 10,
                 per: Duration::from_secs(600),
             },
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -2,11 +2,13 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 
 use crate::{AppState, Problem};
 
@@ -56,8 +58,99 @@ impl Limiter {
     }
 }
 
-/// The client's address, counted against the posting limit. Behind no proxy the peer
-/// address is the client; a forwarded header is not trusted.
+/// A reverse proxy whose `X-Forwarded-For` is believed: one address or a CIDR range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedProxy {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl TrustedProxy {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.net, ip.to_canonical()) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for TrustedProxy {
+    type Err = String;
+
+    /// `10.0.0.0/8`, `192.168.1.5`, `fd00::/8`, `::1`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.trim(), None),
+        };
+        let net = addr
+            .parse::<IpAddr>()
+            .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))?
+            .to_canonical();
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: the prefix length must be 0 to {max}"))?,
+        };
+        Ok(Self { net, prefix })
+    }
+}
+
+/// The client behind a request from `peer`. Without trusted proxies, or from a peer that is
+/// not one, that is the peer itself. From a trusted proxy, `X-Forwarded-For` is read from the
+/// right, where each proxy appended the address it saw: the first address that is not a
+/// trusted proxy is the client. Addresses further left were written by the client and could
+/// be anything, so they are never used; an entry that is not an address ends the walk at the
+/// last trusted hop.
+pub(crate) fn client_address(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: &[TrustedProxy],
+) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.contains(ip));
+    let mut client = peer.to_canonical();
+    if !is_trusted(client) {
+        return client;
+    }
+    let lines: Vec<_> = headers.get_all("x-forwarded-for").iter().collect();
+    for line in lines.into_iter().rev() {
+        let Ok(line) = line.to_str() else {
+            return client;
+        };
+        for hop in line.rsplit(',') {
+            let hop = hop.trim();
+            let ip = hop
+                .parse::<IpAddr>()
+                .or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip()));
+            let Ok(ip) = ip else {
+                return client;
+            };
+            client = ip.to_canonical();
+            if !is_trusted(client) {
+                return client;
+            }
+        }
+    }
+    client
+}
+
+/// The client's address, counted against the posting limit: the peer address, or behind a
+/// trusted proxy ([`crate::Config::trusted_proxies`]) the address it forwarded.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RateLimited;
 
@@ -65,10 +158,11 @@ impl FromRequestParts<AppState> for RateLimited {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let client = parts
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let client = client_address(peer, &parts.headers, &state.config().trusted_proxies);
         state
             .post_limiter()
             .check(client)
@@ -94,5 +188,85 @@ mod tests {
         let wait = limiter.check(a).unwrap_err();
         assert!((1..=60).contains(&wait));
         assert!(limiter.check(b).is_ok());
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn proxy_ranges_parse_and_match() {
+        let lan: TrustedProxy = "10.0.0.0/8".parse().unwrap();
+        assert!(lan.contains(ip("10.200.1.2")));
+        assert!(
+            lan.contains(ip("::ffff:10.0.0.1")),
+            "IPv4-mapped peers count"
+        );
+        assert!(!lan.contains(ip("11.0.0.1")));
+        assert!(!lan.contains(ip("::1")));
+        let one: TrustedProxy = "192.168.1.5".parse().unwrap();
+        assert!(one.contains(ip("192.168.1.5")) && !one.contains(ip("192.168.1.6")));
+        let v6: TrustedProxy = "fd00::/8".parse().unwrap();
+        assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
+        let all: TrustedProxy = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains(ip("203.0.113.9")));
+        for bad in ["10.0.0.0/33", "proxy", "10.0.0/8", "::1/129", ""] {
+            assert!(bad.parse::<TrustedProxy>().is_err(), "{bad}");
+        }
+    }
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_client_is_the_first_untrusted_hop_from_the_right() {
+        let trusted = ["10.0.0.0/8".parse().unwrap()];
+        let proxy = ip("10.0.0.2");
+        // No trusted proxies: the header is ignored.
+        assert_eq!(
+            client_address(proxy, &headers(&["203.0.113.5"]), &[]),
+            proxy
+        );
+        // A peer that is not a trusted proxy cannot claim to forward anybody.
+        let stranger = ip("198.51.100.7");
+        assert_eq!(
+            client_address(stranger, &headers(&["203.0.113.5"]), &trusted),
+            stranger
+        );
+        // Through the proxy: the address it appended.
+        assert_eq!(
+            client_address(proxy, &headers(&["203.0.113.5"]), &trusted),
+            ip("203.0.113.5")
+        );
+        // A client that sends its own header cannot choose its bucket: the proxy appended
+        // the real address on the right.
+        assert_eq!(
+            client_address(proxy, &headers(&["1.2.3.4, 203.0.113.5"]), &trusted),
+            ip("203.0.113.5")
+        );
+        // Two trusted hops, the header split over two lines, ports and brackets.
+        assert_eq!(
+            client_address(
+                proxy,
+                &headers(&["1.2.3.4", "203.0.113.5:4711, 10.1.1.1"]),
+                &trusted
+            ),
+            ip("203.0.113.5")
+        );
+        assert_eq!(
+            client_address(proxy, &headers(&["[2001:db8::1]:443"]), &trusted),
+            ip("2001:db8::1")
+        );
+        // Garbage stops at the last trusted hop; no header leaves the proxy itself.
+        assert_eq!(
+            client_address(proxy, &headers(&["203.0.113.5, unknown"]), &trusted),
+            proxy
+        );
+        assert_eq!(client_address(proxy, &headers(&[]), &trusted), proxy);
     }
 }

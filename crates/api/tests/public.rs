@@ -252,6 +252,42 @@ async fn posting_is_rate_limited_and_bodies_are_bounded(pool: PgPool) {
     assert_eq!(statuses, [422, 422, 422, 429, 429]);
 }
 
+/// Behind a trusted proxy each forwarded client has its own budget; without one, a client
+/// cannot escape its budget by sending X-Forwarded-For.
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
+async fn rate_limits_follow_the_forwarded_client_only_behind_a_trusted_proxy(pool: PgPool) {
+    for trusted in [true, false] {
+        let s = common::start_with(pool.clone(), |c| {
+            c.post_rate = api::RateLimit {
+                requests: 2,
+                per: Duration::from_secs(3600),
+            };
+            if trusted {
+                c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+            }
+        })
+        .await;
+        let mut statuses = Vec::new();
+        for client in ["203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.2"] {
+            let r = s
+                .client
+                .post(s.url("/reports"))
+                .header("x-forwarded-for", format!("198.51.100.99, {client}"))
+                .json(&json!({"lon": 13.4, "lat": 52.5, "category": "other", "text": "x"}))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(r.status().as_u16());
+        }
+        let expected = if trusted {
+            [422, 422, 429, 422]
+        } else {
+            [422, 422, 429, 429]
+        };
+        assert_eq!(statuses, expected, "trusted proxy: {trusted}");
+    }
+}
+
 /// Strings of the fixture that only private tables hold.
 const PRIVATE: &[&str] = &[
     "Mustermann",

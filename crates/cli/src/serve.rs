@@ -20,6 +20,15 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes.
     #[arg(long, default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+    /// A reverse proxy (address or CIDR range) whose X-Forwarded-For names the client, for
+    /// the per-client rate limits; repeat or separate with commas. Without it the header is
+    /// ignored and the peer address counts.
+    #[arg(
+        long = "trusted-proxy",
+        env = "LEERSTAND_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<api::TrustedProxy>,
 }
 
 pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
@@ -41,6 +50,7 @@ pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
             .to_owned(),
         web_root,
         max_body_bytes: args.max_body_bytes,
+        trusted_proxies: args.trusted_proxies,
         ..api::Config::default()
     };
     let state = api::AppState::new(pool, config);
