@@ -484,7 +484,25 @@ impl<'a> Geom<'a> {
     }
 
     fn is_empty(&self) -> bool {
-        !self.sure && self.gdal().is_none_or(|g| g.is_empty())
+        if self.sure {
+            return false;
+        }
+        // A 2D point is empty when its coordinates are NaN (how WKB writes POINT EMPTY).
+        if let (1, Some(xy)) = (self.code, self.wkb.get(5..21)) {
+            let little = self.wkb[0] == 1;
+            let coord = |b: &[u8]| {
+                let raw: [u8; 8] = b.try_into().unwrap_or([0; 8]);
+                if little {
+                    f64::from_le_bytes(raw)
+                } else {
+                    f64::from_be_bytes(raw)
+                }
+            };
+            if wkb_code(&self.wkb) == Some(1) {
+                return coord(&xy[..8]).is_nan() && coord(&xy[8..]).is_nan();
+            }
+        }
+        self.gdal().is_none_or(|g| g.is_empty())
     }
 
     fn area(&self) -> f64 {

@@ -520,3 +520,67 @@ async fn a_geopackage_read_from_sqlite_loads_what_gdal_reads(pool: PgPool) {
     assert!(err.contains("--repair"), "{err}");
     assert_eq!(sqlite, gdal);
 }
+
+/// Address points from a GeoPackage: both readers store the same rows, and a point without
+/// coordinates is refused by both.
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn geopackage_addresses_read_from_sqlite_match_gdal(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("addresses.geojson");
+    std::fs::write(
+        &json,
+        r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"alkis_id":"DETHL51000000L01","street":"Marktstr.","house_number":"12a","postcode":"99610"},"geometry":{"type":"Point","coordinates":[647110.5,5669010.25]}},
+          {"type":"Feature","properties":{"alkis_id":"DETHL51000000L02","street":"Marktstraße","house_number":"14","postcode":null},"geometry":{"type":"Point","coordinates":[647130,5669020,42]}}
+        ]}"#,
+    )
+    .unwrap();
+    let gpkg = dir.path().join("addresses.gpkg");
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        "-nln",
+        "addresses",
+        "-a_srs",
+        "EPSG:25832",
+        gpkg.to_str().unwrap(),
+        json.to_str().unwrap(),
+    ]);
+    let mut seen = Vec::new();
+    for through_gdal in [false, true] {
+        let mut o = Options::new(Target::Addresses);
+        o.through_gdal = through_gdal;
+        vector_import::import(&pool, &gpkg, &o).await.unwrap();
+        let rows: Vec<(String, String, i32, String, Option<String>, Vec<u8>)> = sqlx::query_as(
+            "SELECT alkis_id::text, street_key, house_number, house_suffix, postcode::text, ST_AsEWKB(geom)
+               FROM address ORDER BY alkis_id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        seen.push(rows);
+        sqlx::raw_sql("DELETE FROM address; DELETE FROM import_batch;")
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    assert_eq!(seen[0], seen[1]);
+
+    let empty = dir.path().join("empty.gpkg");
+    ogr2ogr(&["-f", "GPKG", "-nln", "addresses", "-a_srs", "EPSG:25832", "-dialect", "SQLITE",
+        "-sql", "SELECT alkis_id, street, house_number, CASE WHEN alkis_id = 'DETHL51000000L02' THEN ST_GeomFromText('POINT EMPTY') ELSE geom END AS geom FROM addresses",
+        empty.to_str().unwrap(), gpkg.to_str().unwrap()]);
+    for through_gdal in [false, true] {
+        let mut o = Options::new(Target::Addresses);
+        o.through_gdal = through_gdal;
+        let err = vector_import::import(&pool, &empty, &o)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("feature 2): geometry: the geometry is empty or missing"),
+            "{err}"
+        );
+    }
+}
