@@ -521,6 +521,9 @@ async fn a_geopackage_read_from_sqlite_loads_what_gdal_reads(pool: PgPool) {
     assert_eq!(sqlite, gdal);
 }
 
+/// `alkis_id, street_key, house_number, house_suffix, postcode, EWKB`.
+type AddressRow = (String, String, i32, String, Option<String>, Vec<u8>);
+
 /// Address points from a GeoPackage: both readers store the same rows, and a point without
 /// coordinates is refused by both.
 #[sqlx::test(migrator = "store::MIGRATOR")]
@@ -551,7 +554,7 @@ async fn geopackage_addresses_read_from_sqlite_match_gdal(pool: PgPool) {
         let mut o = Options::new(Target::Addresses);
         o.through_gdal = through_gdal;
         vector_import::import(&pool, &gpkg, &o).await.unwrap();
-        let rows: Vec<(String, String, i32, String, Option<String>, Vec<u8>)> = sqlx::query_as(
+        let rows: Vec<AddressRow> = sqlx::query_as(
             "SELECT alkis_id::text, street_key, house_number, house_suffix, postcode::text, ST_AsEWKB(geom)
                FROM address ORDER BY alkis_id",
         )
