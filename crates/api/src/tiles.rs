@@ -227,6 +227,11 @@ pub fn block_size(z: u8) -> u32 {
     1 << block_levels(z)
 }
 
+/// The layers' tiles `term(0) || term(1) || …` (a tile is the concatenation of its layers).
+fn concat_layers(n: usize, term: impl Fn(usize) -> String) -> String {
+    (0..n).map(term).collect::<Vec<_>>().join("\n    || ")
+}
+
 /// SQL text without its comment lines (logs and pg_stat_statements get the query).
 fn without_comments(sql: &str) -> String {
     sql.lines()
@@ -296,12 +301,9 @@ impl Tileset {
             );
         }
         sql.push_str("\nSELECT ");
-        for i in 0..layers.len() {
-            if i > 0 {
-                sql.push_str("\n    || ");
-            }
-            let _ = write!(sql, "coalesce((SELECT mvt FROM l{i}), '')");
-        }
+        sql.push_str(&concat_layers(layers.len(), |i| {
+            format!("coalesce((SELECT mvt FROM l{i}), '')")
+        }));
         sql.push_str(" AS tile");
         Some(sql)
     }
@@ -331,12 +333,9 @@ impl Tileset {
             );
         }
         sql.push_str("\nSELECT s.dx, s.dy, ");
-        for i in 0..layers.len() {
-            if i > 0 {
-                sql.push_str("\n    || ");
-            }
-            let _ = write!(sql, "coalesce(l{i}.mvt, '')");
-        }
+        sql.push_str(&concat_layers(layers.len(), |i| {
+            format!("coalesce(l{i}.mvt, '')")
+        }));
         sql.push_str(" AS tile\n  FROM sub s");
         for i in 0..layers.len() {
             let _ = write!(

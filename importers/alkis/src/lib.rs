@@ -159,19 +159,18 @@ const CADASTRE_STAGING: &[Staging] = &[
     Staging::Delete,
 ];
 
-enum Msg {
-    Chunk(Staging, CopyBuf),
-}
+/// A chunk of staging rows for one table.
+type Chunk = (Staging, CopyBuf);
 
 struct ChannelSink {
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<Chunk>,
     progress: indicatif::ProgressBar,
 }
 
 impl nas::Sink for ChannelSink {
     fn chunk(&mut self, table: Staging, buf: CopyBuf) -> Result<(), AlkisError> {
         self.tx
-            .blocking_send(Msg::Chunk(table, buf))
+            .blocking_send((table, buf))
             .map_err(|_| AlkisError::ReaderGone)
     }
     fn progress(&mut self, features: u64) {
@@ -185,7 +184,7 @@ impl nas::Sink for ChannelSink {
 fn read_all(
     sources: Vec<Source>,
     chunk_bytes: usize,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<Chunk>,
     progress: indicatif::ProgressBar,
 ) -> Result<Vec<(i32, String)>, AlkisError> {
     let mut sink = ChannelSink { tx, progress };
@@ -236,19 +235,15 @@ pub async fn import(
     };
     import.create_staging(CADASTRE_STAGING).await?;
 
-    let (tx, mut rx) = mpsc::channel::<Msg>(4);
+    let (tx, mut rx) = mpsc::channel::<Chunk>(4);
     let chunk_bytes = opts.chunk_bytes;
     let progress = opts.progress.clone();
     let reader = std::thread::spawn(move || read_all(sources, chunk_bytes, tx, progress));
     let mut copy_result = Ok(());
-    while let Some(msg) = rx.recv().await {
-        match msg {
-            Msg::Chunk(table, buf) => {
-                if let Err(e) = import.copy(table, buf).await {
-                    copy_result = Err(e);
-                    break;
-                }
-            }
+    while let Some((table, buf)) = rx.recv().await {
+        if let Err(e) = import.copy(table, buf).await {
+            copy_result = Err(e);
+            break;
         }
     }
     // Dropping the receiver stops the reader at its next send.

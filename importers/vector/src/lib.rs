@@ -536,7 +536,6 @@ struct Sink<'a> {
     chunk_bytes: usize,
     tx: mpsc::Sender<Msg>,
     table: Staging,
-    fields: i16,
     buf: CopyBuf,
     links: CopyBuf,
     direct_buf: CopyBuf,
@@ -567,7 +566,6 @@ impl<'a> Sink<'a> {
             chunk_bytes: opts.chunk_bytes,
             tx,
             table,
-            fields: table.fields(),
             buf: CopyBuf::new(),
             links: CopyBuf::new(),
             direct_buf: CopyBuf::new(),
@@ -619,7 +617,7 @@ impl<'a> Sink<'a> {
             }
             _ => {}
         }
-        let fields = self.fields;
+        let fields = self.table.fields();
         match self.target {
             Target::Parcels => {
                 let id = row
@@ -703,7 +701,8 @@ impl<'a> Sink<'a> {
                             let chunk = std::mem::take(&mut self.direct_buf);
                             self.send(Msg::Direct(chunk))?;
                         }
-                        return self.progress();
+                        self.progress();
+                        return Ok(());
                     }
                 }
                 self.buf
@@ -805,34 +804,36 @@ impl<'a> Sink<'a> {
             let chunk = std::mem::take(&mut self.buf);
             self.send(Msg::Chunk(self.table, chunk))?;
         }
-        self.progress()
+        self.progress();
+        Ok(())
     }
 
-    fn progress(&self) -> Result<(), VectorError> {
+    fn progress(&self) {
         if self.n % 1000 == 0 {
             // Straight to the bar: progress messages in the channel would take the places
             // of chunks, and the reader would wait for the database instead of reading ahead.
             self.progress.inc(1000);
         }
-        Ok(())
     }
 
-    fn finish(self) -> Result<Read, VectorError> {
+    /// Sends what is left and returns what the reader found beyond its rows.
+    fn finish(mut self) -> Result<Read, VectorError> {
         self.progress.inc(self.n % 1000);
-        for (t, b) in [(self.table, self.buf), (Staging::Link, self.links)] {
-            if !b.is_empty() {
-                self.tx
-                    .blocking_send(Msg::Chunk(t, b))
-                    .map_err(|_| VectorError::ReaderGone)?;
+        let (buf, links) = (
+            std::mem::take(&mut self.buf),
+            std::mem::take(&mut self.links),
+        );
+        for (table, chunk) in [(self.table, buf), (Staging::Link, links)] {
+            if !chunk.is_empty() {
+                self.send(Msg::Chunk(table, chunk))?;
             }
         }
-        if !self.direct_buf.is_empty() {
-            self.tx
-                .blocking_send(Msg::Direct(self.direct_buf))
-                .map_err(|_| VectorError::ReaderGone)?;
+        let direct = std::mem::take(&mut self.direct_buf);
+        if !direct.is_empty() {
+            self.send(Msg::Direct(direct))?;
         }
         Ok(Read {
-            ags: self.seen.ags.into_iter().collect(),
+            ags: std::mem::take(&mut self.seen.ags).into_iter().collect(),
         })
     }
 }

@@ -43,6 +43,8 @@ fn disjoint(boxes: &[[f64; 4]]) -> bool {
     })
 }
 
+/// A WKB reader of its own rather than `store::wkb`: that one builds geo-types polygons,
+/// which close open rings, and an open ring must reach GEOS.
 struct Reader<'a> {
     buf: &'a [u8],
     at: usize,
@@ -60,9 +62,14 @@ impl Reader<'_> {
         Some((little, self.u32(little)?))
     }
 
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let b = self.buf.get(self.at..self.at + N)?.try_into().ok()?;
+        self.at += N;
+        Some(b)
+    }
+
     fn u32(&mut self, little: bool) -> Option<u32> {
-        let b: [u8; 4] = self.buf.get(self.at..self.at + 4)?.try_into().ok()?;
-        self.at += 4;
+        let b = self.take()?;
         Some(if little {
             u32::from_le_bytes(b)
         } else {
@@ -71,8 +78,7 @@ impl Reader<'_> {
     }
 
     fn f64(&mut self, little: bool) -> Option<f64> {
-        let b: [u8; 8] = self.buf.get(self.at..self.at + 8)?.try_into().ok()?;
-        self.at += 8;
+        let b = self.take()?;
         Some(if little {
             f64::from_le_bytes(b)
         } else {
