@@ -8,11 +8,21 @@ export function h(tag, attrs = {}, ...children) {
     if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
     else if (key === 'class') el.className = value;
     else if (key === 'dataset') Object.assign(el.dataset, value);
+    // Through the CSSOM: the Content-Security-Policy refuses style attributes.
+    else if (key === 'style') setStyle(el, value);
     else if (value === true) el.setAttribute(key, '');
     else el.setAttribute(key, String(value));
   }
   append(el, children);
   return el;
+}
+
+/** Applies `'--c:#fff; width: 2px'` property by property. */
+function setStyle(el, text) {
+  for (const rule of String(text).split(';')) {
+    const at = rule.indexOf(':');
+    if (at > 0) el.style.setProperty(rule.slice(0, at).trim(), rule.slice(at + 1).trim());
+  }
 }
 
 function append(el, children) {

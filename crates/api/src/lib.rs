@@ -14,6 +14,7 @@ pub mod planner;
 mod problem;
 mod reports;
 mod search;
+mod security;
 pub mod tiles;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ use tower_http::trace::TraceLayer;
 
 pub use limits::{RateLimit, TrustedProxy};
 pub use problem::Problem;
+pub use security::is_origin;
 
 /// How the server behaves; the defaults suit one town hall server.
 #[derive(Debug, Clone)]
@@ -44,6 +46,8 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (empty: the peer address is
     /// the client, and the header is ignored).
     pub trusted_proxies: Vec<TrustedProxy>,
+    /// Origins that may embed the pages in a frame (the Allianz-App), besides the server.
+    pub frame_ancestors: Vec<String>,
 }
 
 impl Default for Config {
@@ -57,6 +61,7 @@ impl Default for Config {
                 per: Duration::from_secs(600),
             },
             trusted_proxies: Vec::new(),
+            frame_ancestors: Vec::new(),
         }
     }
 }
@@ -74,13 +79,16 @@ struct Inner {
     metrics: metrics::Metrics,
     posts: limits::Limiter,
     tiles: tiles::TileCache,
+    security: security::SecurityHeaders,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, config: Config) -> Self {
         let posts = limits::Limiter::new(config.post_rate);
+        let security = security::SecurityHeaders::new(&config.base_url, &config.frame_ancestors);
         Self {
             inner: Arc::new(Inner {
+                security,
                 pool,
                 config,
                 metrics: metrics::Metrics::default(),
@@ -100,6 +108,10 @@ impl AppState {
 
     pub(crate) fn metrics(&self) -> &metrics::Metrics {
         &self.inner.metrics
+    }
+
+    pub(crate) fn security_headers(&self) -> &security::SecurityHeaders {
+        &self.inner.security
     }
 
     pub(crate) fn post_limiter(&self) -> &limits::Limiter {
@@ -139,6 +151,10 @@ pub fn app(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::harden,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -139,8 +139,30 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether the database refused a value the client sent (a NUL character, a number out of
+/// range, text that is no valid date): the request is wrong, not the server.
+fn is_bad_value(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = error else {
+        return false;
+    };
+    // character_not_in_repertoire (also an invalid byte sequence such as 0x00),
+    // untranslatable_character, invalid_text_representation, numeric_value_out_of_range,
+    // invalid_datetime_format, datetime_field_overflow, string_data_right_truncation.
+    matches!(
+        db.code().as_deref(),
+        Some("22021" | "22P05" | "22P02" | "22003" | "22007" | "22008" | "22001")
+    )
+}
+
 impl From<sqlx::Error> for Problem {
     fn from(error: sqlx::Error) -> Self {
+        if is_bad_value(&error) {
+            tracing::info!(%error, "value refused by the database");
+            return Self::bad_request(
+                "a value in the request cannot be stored or searched for \
+                 (for example a NUL character or a number out of range)",
+            );
+        }
         if is_unavailable(&error) {
             tracing::warn!(%error, "database unavailable");
             Self::unavailable()

@@ -29,6 +29,26 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<api::TrustedProxy>,
+    /// An origin (`https://host[:port]`) that may embed the web map in a frame, such as the
+    /// Allianz-App; repeat or separate with commas.
+    #[arg(
+        long = "frame-ancestor",
+        env = "LEERSTAND_FRAME_ANCESTORS",
+        value_delimiter = ',',
+        value_parser = parse_origin
+    )]
+    pub frame_ancestors: Vec<String>,
+}
+
+fn parse_origin(text: &str) -> Result<String, String> {
+    let origin = text.trim().trim_end_matches('/');
+    if api::is_origin(origin) {
+        Ok(origin.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not an origin like https://app.example.de (scheme, host, optional port)"
+        ))
+    }
 }
 
 pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
@@ -51,6 +71,7 @@ pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
         web_root,
         max_body_bytes: args.max_body_bytes,
         trusted_proxies: args.trusted_proxies,
+        frame_ancestors: args.frame_ancestors,
         ..api::Config::default()
     };
     let state = api::AppState::new(pool, config);
