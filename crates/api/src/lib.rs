@@ -28,7 +28,7 @@ use sqlx::PgPool;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-pub use limits::{RateLimit, TrustedProxy};
+pub use limits::{IpRange, RateLimit};
 pub use problem::Problem;
 pub use security::is_origin;
 
@@ -45,9 +45,11 @@ pub struct Config {
     pub post_rate: RateLimit,
     /// Reverse proxies whose `X-Forwarded-For` names the client (empty: the peer address is
     /// the client, and the header is ignored).
-    pub trusted_proxies: Vec<TrustedProxy>,
+    pub trusted_proxies: Vec<IpRange>,
     /// Origins that may embed the pages in a frame (the Allianz-App), besides the server.
     pub frame_ancestors: Vec<String>,
+    /// Peer addresses that may read `/metrics` (the operator's scraper); others get 404.
+    pub metrics_from: Vec<IpRange>,
 }
 
 impl Default for Config {
@@ -62,6 +64,7 @@ impl Default for Config {
             },
             trusted_proxies: Vec::new(),
             frame_ancestors: Vec::new(),
+            metrics_from: vec![IpRange::LOOPBACK_V4, IpRange::LOOPBACK_V6],
         }
     }
 }

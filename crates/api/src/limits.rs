@@ -58,14 +58,26 @@ impl Limiter {
     }
 }
 
-/// A reverse proxy whose `X-Forwarded-For` is believed: one address or a CIDR range.
+/// One address or a CIDR range: a reverse proxy whose `X-Forwarded-For` is believed, or an
+/// operator's address allowed to read `/metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TrustedProxy {
+pub struct IpRange {
     net: IpAddr,
     prefix: u8,
 }
 
-impl TrustedProxy {
+impl IpRange {
+    /// 127.0.0.0/8.
+    pub const LOOPBACK_V4: Self = Self {
+        net: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)),
+        prefix: 8,
+    };
+    /// ::1.
+    pub const LOOPBACK_V6: Self = Self {
+        net: IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        prefix: 128,
+    };
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.net, ip.to_canonical()) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
@@ -85,7 +97,7 @@ impl TrustedProxy {
     }
 }
 
-impl FromStr for TrustedProxy {
+impl FromStr for IpRange {
     type Err = String;
 
     /// `10.0.0.0/8`, `192.168.1.5`, `fd00::/8`, `::1`.
@@ -117,11 +129,7 @@ impl FromStr for TrustedProxy {
 /// trusted proxy is the client. Addresses further left were written by the client and could
 /// be anything, so they are never used; an entry that is not an address ends the walk at the
 /// last trusted hop.
-pub(crate) fn client_address(
-    peer: IpAddr,
-    headers: &HeaderMap,
-    trusted: &[TrustedProxy],
-) -> IpAddr {
+pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpRange]) -> IpAddr {
     let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.contains(ip));
     let mut client = peer.to_canonical();
     if !is_trusted(client) {
@@ -196,7 +204,7 @@ mod tests {
 
     #[test]
     fn proxy_ranges_parse_and_match() {
-        let lan: TrustedProxy = "10.0.0.0/8".parse().unwrap();
+        let lan: IpRange = "10.0.0.0/8".parse().unwrap();
         assert!(lan.contains(ip("10.200.1.2")));
         assert!(
             lan.contains(ip("::ffff:10.0.0.1")),
@@ -204,14 +212,14 @@ mod tests {
         );
         assert!(!lan.contains(ip("11.0.0.1")));
         assert!(!lan.contains(ip("::1")));
-        let one: TrustedProxy = "192.168.1.5".parse().unwrap();
+        let one: IpRange = "192.168.1.5".parse().unwrap();
         assert!(one.contains(ip("192.168.1.5")) && !one.contains(ip("192.168.1.6")));
-        let v6: TrustedProxy = "fd00::/8".parse().unwrap();
+        let v6: IpRange = "fd00::/8".parse().unwrap();
         assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
-        let all: TrustedProxy = "0.0.0.0/0".parse().unwrap();
+        let all: IpRange = "0.0.0.0/0".parse().unwrap();
         assert!(all.contains(ip("203.0.113.9")));
         for bad in ["10.0.0.0/33", "proxy", "10.0.0/8", "::1/129", ""] {
-            assert!(bad.parse::<TrustedProxy>().is_err(), "{bad}");
+            assert!(bad.parse::<IpRange>().is_err(), "{bad}");
         }
     }
 

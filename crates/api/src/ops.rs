@@ -1,6 +1,8 @@
 //! Operations: liveness, readiness, metrics and the OpenAPI document.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -28,14 +30,27 @@ async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, Probl
     Ok(axum::Json(json!({"status": "ready"})))
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Only for the operator: the peer address itself (never a forwarded one) must be listed in
+/// [`crate::Config::metrics_from`]; anyone else learns nothing, not even that it exists.
+async fn metrics(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+) -> Result<impl IntoResponse, Problem> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let allowed = peer.is_some_and(|ip| state.config().metrics_from.iter().any(|r| r.contains(ip)));
+    if !allowed {
+        return Err(Problem::not_found("no such resource"));
+    }
     let pool = state.pool();
     let text = state.metrics().render(pool.size(), pool.num_idle());
-    (
+    Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         text,
-    )
+    ))
 }
 
 async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
@@ -108,7 +123,7 @@ fn ops_paths() -> Value {
     json!({
         "/health": get_op("The process is alive.", "application/json", json!([])),
         "/ready": get_op("The database is reachable.", "application/json", json!([])),
-        "/metrics": get_op("Prometheus metrics.", "text/plain", json!([])),
+        "/metrics": get_op("Prometheus metrics, for the operator's addresses only (others get 404).", "text/plain", json!([])),
         "/openapi.json": get_op("This document.", "application/vnd.oai.openapi+json;version=3.0", json!([]))
     })
 }

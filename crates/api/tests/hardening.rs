@@ -156,3 +156,31 @@ async fn nul_bytes_get_400_on_every_public_route(pool: PgPool) {
         assert_problem(&response, path);
     }
 }
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
+async fn metrics_are_for_the_operators_addresses_only(pool: PgPool) {
+    let local = common::start(pool.clone()).await;
+    let allowed = local.get("/metrics").await;
+    assert_eq!(
+        allowed.status(),
+        200,
+        "loopback may read the metrics by default"
+    );
+    let elsewhere = common::start_with(pool, |c| {
+        c.metrics_from = vec!["10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let refused = elsewhere
+        .client
+        .get(elsewhere.url("/metrics"))
+        .header("x-forwarded-for", "10.1.2.3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        404,
+        "a forwarded header does not open the metrics"
+    );
+    assert_problem(&refused, "/metrics");
+}

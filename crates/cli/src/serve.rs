@@ -28,7 +28,7 @@ pub struct ServeArgs {
         env = "LEERSTAND_TRUSTED_PROXIES",
         value_delimiter = ','
     )]
-    pub trusted_proxies: Vec<api::TrustedProxy>,
+    pub trusted_proxies: Vec<api::IpRange>,
     /// An origin (`https://host[:port]`) that may embed the web map in a frame, such as the
     /// Allianz-App; repeat or separate with commas.
     #[arg(
@@ -38,6 +38,14 @@ pub struct ServeArgs {
         value_parser = parse_origin
     )]
     pub frame_ancestors: Vec<String>,
+    /// An address or CIDR range allowed to read /metrics (default: loopback only); repeat or
+    /// separate with commas.
+    #[arg(
+        long = "metrics-from",
+        env = "LEERSTAND_METRICS_FROM",
+        value_delimiter = ','
+    )]
+    pub metrics_from: Vec<api::IpRange>,
 }
 
 fn parse_origin(text: &str) -> Result<String, String> {
@@ -73,6 +81,14 @@ pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
         trusted_proxies: args.trusted_proxies,
         frame_ancestors: args.frame_ancestors,
         ..api::Config::default()
+    };
+    let config = if args.metrics_from.is_empty() {
+        config
+    } else {
+        api::Config {
+            metrics_from: args.metrics_from,
+            ..config
+        }
     };
     let state = api::AppState::new(pool, config);
     api::serve(state, args.addr)
