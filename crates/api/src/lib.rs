@@ -15,6 +15,7 @@ mod problem;
 mod reports;
 mod search;
 mod security;
+pub mod server;
 pub mod tiles;
 
 use std::net::SocketAddr;
@@ -50,6 +51,8 @@ pub struct Config {
     pub frame_ancestors: Vec<String>,
     /// Peer addresses that may read `/metrics` (the operator's scraper); others get 404.
     pub metrics_from: Vec<IpRange>,
+    /// Time for a request's headers to arrive; also how long a kept-alive connection may idle.
+    pub header_read_timeout: Duration,
 }
 
 impl Default for Config {
@@ -65,6 +68,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             frame_ancestors: Vec::new(),
             metrics_from: vec![IpRange::LOOPBACK_V4, IpRange::LOOPBACK_V6],
+            header_read_timeout: server::HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -154,6 +158,9 @@ pub fn app(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            server::BODY_READ_TIMEOUT,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::harden,
@@ -166,12 +173,19 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    serve_on(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
+}
+
+/// Serves the API on a bound listener until `shutdown` resolves (with the timeouts of
+/// [`server`]).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let timeout = state.config().header_read_timeout;
+    server::run(listener, app(state), timeout, shutdown).await
 }

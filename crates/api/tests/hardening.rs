@@ -184,3 +184,58 @@ async fn metrics_are_for_the_operators_addresses_only(pool: PgPool) {
     );
     assert_problem(&refused, "/metrics");
 }
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
+async fn slow_or_silent_clients_are_disconnected(pool: PgPool) {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = api::Config {
+        base_url: format!("http://{addr}"),
+        header_read_timeout: Duration::from_secs(1),
+        ..api::Config::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(api::serve_on(
+        listener,
+        api::AppState::new(pool, config),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    // Half a request line, then nothing: the server hangs up after the header timeout.
+    let started = Instant::now();
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the connection is still open after 5 s");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+
+    // A whole request is answered, and the kept-alive connection closes once it idles.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), idle.read_to_end(&mut buf)).await;
+    assert!(
+        read.is_ok(),
+        "an idle kept-alive connection is still open after 5 s"
+    );
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("content-security-policy"), "{text}");
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(15), server)
+        .await
+        .expect("the server stops when told")
+        .unwrap()
+        .unwrap();
+}
