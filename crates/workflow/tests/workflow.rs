@@ -274,3 +274,82 @@ async fn a_report_is_submitted_inside_the_towns_and_moderated(pool: PgPool) {
     let missing = reports::moderate(&pool, moderator.actor(), 999, Decision::Reject, None).await;
     assert!(matches!(missing, Err(Error::NotFound(m)) if m == "no report 999"));
 }
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("street"))]
+async fn an_offer_moves_between_draft_published_and_withdrawn(pool: PgPool) {
+    use workflow::offers::{self, NewOffer, OfferChange};
+
+    let petra = planner(&pool, "petra").await;
+    let parcel: AlkisId = "DETHWORKFLOWP002".parse().unwrap();
+    let building: AlkisId = "DETHWORKFLOWB001".parse().unwrap();
+    let offer = NewOffer {
+        parcel: &parcel,
+        building: Some(&building),
+        kind: model::OfferKind::Sale,
+        title: "Baulücke",
+        description: "",
+        price_eur: Some(45_000.0),
+        zoning_note: "",
+    };
+    let elsewhere = offers::create(&pool, petra.actor(), &offer).await;
+    assert!(
+        matches!(&elsewhere, Err(Error::Invalid(m))
+            if m == "building DETHWORKFLOWB001 does not stand on parcel DETHWORKFLOWP002"),
+        "{elsewhere:?}"
+    );
+    let id = offers::create(
+        &pool,
+        petra.actor(),
+        &NewOffer {
+            building: None,
+            ..offer
+        },
+    )
+    .await
+    .unwrap();
+    let nothing = offers::update(&pool, petra.actor(), id, &OfferChange::default()).await;
+    assert!(matches!(nothing, Err(Error::Invalid(m)) if m == "nothing to change"));
+    offers::update(
+        &pool,
+        petra.actor(),
+        id,
+        &OfferChange {
+            price_eur: Some(None),
+            ..OfferChange::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    offers::publish(&pool, petra.actor(), id).await.unwrap();
+    let twice = offers::publish(&pool, petra.actor(), id).await;
+    assert!(
+        matches!(&twice, Err(Error::Conflict(m)) if *m == format!("offer {id} is published; it cannot become published")),
+        "{twice:?}"
+    );
+    // Published, but the parcel is not released: no enquiries yet.
+    let early = offers::enquire(&pool, id, "Interesse", "investor@example.org").await;
+    assert!(matches!(early, Err(Error::NotFound(m)) if m == format!("no published offer {id}")));
+    offers::withdraw(&pool, petra.actor(), id).await.unwrap();
+
+    let (status, price): (String, Option<f64>) =
+        sqlx::query_as("SELECT status, price_eur::float8 FROM offer WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), price), ("withdrawn", None));
+    assert_eq!(
+        audit_actions(&pool, "offer", id)
+            .await
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect::<Vec<_>>(),
+        [
+            "offer.create",
+            "offer.update",
+            "offer.published",
+            "offer.withdrawn"
+        ]
+    );
+}
