@@ -10,7 +10,7 @@ mod features;
 mod limits;
 mod metrics;
 mod ops;
-pub mod planner;
+mod planner;
 mod problem;
 mod reports;
 mod search;

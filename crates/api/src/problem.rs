@@ -187,6 +187,33 @@ impl From<store::StoreError> for Problem {
     }
 }
 
+impl From<workflow::Error> for Problem {
+    fn from(error: workflow::Error) -> Self {
+        use workflow::Error as E;
+        match error {
+            E::NotFound(detail) => Self::not_found(detail),
+            E::NoSuchUser(_) => Self::not_found(error.to_string()),
+            E::Conflict(detail) => Self::conflict(detail),
+            E::UserExists(_) => Self::conflict(error.to_string()),
+            E::Invalid(detail) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unprocessable content",
+                detail,
+            ),
+            E::BadLogin(_) | E::WeakPassword => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unprocessable content",
+                error.to_string(),
+            ),
+            E::Database(source) => source.into(),
+            E::Hash(_) | E::Stored { .. } => {
+                tracing::error!(error = %error, "workflow error");
+                Self::internal()
+            }
+        }
+    }
+}
+
 impl From<QueryRejection> for Problem {
     fn from(rejection: QueryRejection) -> Self {
         Self::bad_request(rejection.body_text())

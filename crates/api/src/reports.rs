@@ -1,6 +1,6 @@
 //! Citizen reports: anyone may report a vacancy at a point inside the four towns. Reports are
-//! stored as pending with the reporter's contact kept private; the public sees them only
-//! after moderation, through `published.report`.
+//! stored as pending by [`workflow::reports::submit`], with the reporter's contact kept
+//! private; the public sees them only after moderation, through `published.report`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,6 +9,7 @@ use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use workflow::reports::{NewReport, CATEGORIES};
 
 use crate::limits::RateLimited;
 use crate::problem::Json;
@@ -19,20 +20,9 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/reports", post(report))
 }
 
-pub(crate) const CATEGORIES: &[&str] = &[
-    "vacant_building",
-    "vacant_plot",
-    "brownfield",
-    "interim_use",
-    "other",
-];
-
-/// How far from the towns' parcels a report may lie, in metres.
-const TOWN_MARGIN_M: f64 = 100.0;
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewReport {
+struct ReportBody {
     lon: f64,
     lat: f64,
     category: String,
@@ -44,51 +34,19 @@ struct NewReport {
 async fn report(
     State(state): State<AppState>,
     _limit: RateLimited,
-    Json(body): Json<NewReport>,
+    Json(body): Json<ReportBody>,
 ) -> Result<impl IntoResponse, Problem> {
     if !crate::features::in_window(body.lon, body.lat) {
         return Err(unprocessable("the point lies outside the four towns"));
     }
-    if !CATEGORIES.contains(&body.category.as_str()) {
-        return Err(unprocessable(format!(
-            "category must be one of {}",
-            CATEGORIES.join(", ")
-        )));
-    }
-    let text = body.text.trim();
-    if text.is_empty() || text.chars().count() > 2000 {
-        return Err(unprocessable("text must have 1 to 2000 characters"));
-    }
-    let contact = body
-        .contact
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    if contact.is_some_and(|c| c.chars().count() > 200) {
-        return Err(unprocessable("contact must have at most 200 characters"));
-    }
-    // Inside the towns means near one of their parcels; the nearest building within 30 m
-    // is remembered for the moderator.
-    let id: Option<i64> = sqlx::query_scalar(
-        "WITH pt AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint($1, $2), 4326), 25832) AS g)
-         INSERT INTO citizen_report (geom, category, body, contact, building_id)
-         SELECT pt.g, $3, $4, $5,
-                (SELECT b.id FROM building b WHERE ST_DWithin(b.geom, pt.g, 30)
-                  ORDER BY b.geom <-> pt.g LIMIT 1)
-           FROM pt
-          WHERE EXISTS (SELECT 1 FROM parcel p JOIN municipality m ON m.ags = p.ags
-                         WHERE ST_DWithin(p.geom, pt.g, $6))
-         RETURNING id",
-    )
-    .bind(body.lon)
-    .bind(body.lat)
-    .bind(&body.category)
-    .bind(text)
-    .bind(contact)
-    .bind(TOWN_MARGIN_M)
-    .fetch_optional(state.pool())
-    .await?;
-    let id = id.ok_or_else(|| unprocessable("the point lies outside the four towns"))?;
+    let report = NewReport {
+        lon: body.lon,
+        lat: body.lat,
+        category: &body.category,
+        text: &body.text,
+        contact: body.contact.as_deref(),
+    };
+    let id = workflow::reports::submit(state.pool(), &report).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"id": id, "status": "pending"})),

@@ -236,25 +236,7 @@ async fn enquire(
     _limit: RateLimited,
     Json(body): Json<Enquiry>,
 ) -> Result<impl IntoResponse, Problem> {
-    let message = body.message.trim();
-    let contact = body.contact.trim();
-    if message.is_empty() || message.chars().count() > 4000 {
-        return Err(unprocessable("message must have 1 to 4000 characters"));
-    }
-    if contact.chars().count() < 3 || contact.chars().count() > 200 {
-        return Err(unprocessable("contact must have 3 to 200 characters"));
-    }
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO enquiry (offer_id, message, contact)
-         SELECT o.id, $2, $3 FROM published.offer o WHERE o.id = $1
-         RETURNING id",
-    )
-    .bind(offer)
-    .bind(message)
-    .bind(contact)
-    .fetch_optional(state.pool())
-    .await?;
-    let id = id.ok_or_else(|| Problem::not_found(format!("no published offer {offer}")))?;
+    let id = workflow::offers::enquire(state.pool(), offer, &body.message, &body.contact).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"id": id, "status": "received"})),

@@ -4,9 +4,10 @@
 use std::io::Write;
 
 use anyhow::{bail, Context};
-use api::planner::{account, record_notice, record_owner_consent, town_known, Actor, NoticeScope};
 use chrono::{Months, NaiveDate};
 use clap::Subcommand;
+use workflow::consent::{record_notice, record_owner_consent, town_known, NoticeScope};
+use workflow::users::{active_account, Account};
 
 #[derive(Debug, Subcommand)]
 pub enum PublishCommand {
@@ -40,7 +41,7 @@ pub enum PublishCommand {
 }
 
 /// The account that records: the given login, or the first administrator.
-fn actor(found: Option<(i64, String)>, login: Option<&str>) -> anyhow::Result<(i64, String)> {
+fn actor(found: Option<Account>, login: Option<&str>) -> anyhow::Result<Account> {
     match (found, login) {
         (Some(user), _) => Ok(user),
         (None, Some(login)) => bail!("no active user with login {login:?}"),
@@ -71,11 +72,11 @@ pub async fn run(cmd: PublishCommand, database_url: &str) -> anyhow::Result<()> 
                 }
                 None => None,
             };
-            let (id, login) = actor(account(&pool, by.as_deref()).await?, by.as_deref())?;
+            let author = actor(active_account(&pool, by.as_deref()).await?, by.as_deref())?;
             let mut tx = pool.begin().await?;
             let outcome = record_notice(
                 &mut tx,
-                Actor { id, login: &login },
+                author.actor(),
                 announced_on,
                 &NoticeScope::PlotVerdicts { town },
             )
@@ -97,12 +98,11 @@ pub async fn run(cmd: PublishCommand, database_url: &str) -> anyhow::Result<()> 
         }
         PublishCommand::Consent { parcel, on, by } => {
             let alkis: model::AlkisId = parcel.parse()?;
-            let (id, login) = actor(account(&pool, Some(&by)).await?, Some(&by))?;
+            let author = actor(active_account(&pool, Some(&by)).await?, Some(&by))?;
             let mut tx = pool.begin().await?;
-            let found =
-                record_owner_consent(&mut tx, Actor { id, login: &login }, alkis.as_str(), on)
-                    .await
-                    .context("recording the consent")?;
+            let found = record_owner_consent(&mut tx, author.actor(), alkis.as_str(), on)
+                .await
+                .context("recording the consent")?;
             if !found {
                 bail!("no parcel with ALKIS id {alkis}");
             }

@@ -3,8 +3,8 @@
 use std::io::{BufRead, Write};
 
 use anyhow::Context;
-use api::auth::Role;
 use clap::Subcommand;
+use workflow::users::{create_user, issue_token, Role};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -57,16 +57,16 @@ pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
             } else {
                 None
             };
-            match api::auth::create_user(&pool, &login, &name, role, password.as_deref()).await {
+            match create_user(&pool, &login, &name, role, password.as_deref()).await {
                 Ok(_) => {}
-                Err(api::auth::AccountError::Exists(_)) if if_missing => return Ok(()),
+                Err(workflow::Error::UserExists(_)) if if_missing => return Ok(()),
                 Err(e) => return Err(e.into()),
             }
-            let token = api::auth::issue_token(&pool, &login, "cli", None).await?;
+            let token = issue_token(&pool, &login, "cli", None).await?;
             writeln!(out, "{token}")?;
         }
         UserCommand::Token { login, label } => {
-            let token = api::auth::issue_token(&pool, &login, &label, None).await?;
+            let token = issue_token(&pool, &login, &label, None).await?;
             writeln!(out, "{token}")?;
         }
     }

@@ -1,18 +1,15 @@
-//! Cases: a planner's work on one building or parcel, whose status moves only along
-//! [`CaseStatus::can_become`]. Each move is a `case_event`; consent and objection also set
-//! the parcel's publication record, so the public views follow.
+//! Cases' routes: the list, one case with its history, opening a case and moving it on
+//! (by the rules of [`workflow::cases`]).
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::NaiveDate;
 use model::{CaseStatus, SubjectKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::PgConnection;
 
-use super::consent::{upsert_consent, upsert_objection, Actor};
-use super::verdicts::{kind_str, subject_column, subject_id};
-use super::{audit, db_problem, invalid, text, Listing, Page};
+use super::verdicts::parse_alkis_id;
+use super::{Listing, Page};
 use crate::auth::Planner;
 use crate::problem::{Json, Path, Query};
 use crate::{AppState, Problem};
@@ -32,44 +29,9 @@ pub(crate) async fn open(
     State(state): State<AppState>,
     Json(body): Json<OpenBody>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
-    let note = text("note", &body.note, 4000, false)?;
-    let mut tx = state.pool().begin().await?;
-    let subject = subject_id(&mut tx, body.kind, &body.alkis_id).await?;
-    let column = subject_column(body.kind);
-    // Serialise openings for the same subject, so two planners cannot both open one.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-        .bind(format!("case:{column}:{subject}"))
-        .execute(&mut *tx)
-        .await?;
-    let existing: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM planner_case WHERE {column} = $1 AND status <> 'closed' LIMIT 1"
-    ))
-    .bind(subject)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(existing) = existing {
-        return Err(Problem::conflict(format!(
-            "case {existing} about this {} is still open",
-            kind_str(body.kind)
-        )));
-    }
-    let id: i64 = sqlx::query_scalar(&format!(
-        "INSERT INTO planner_case ({column}, opened_by) VALUES ($1, $2) RETURNING id"
-    ))
-    .bind(subject)
-    .bind(planner.id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_problem)?;
-    audit(
-        &mut tx,
-        &planner.login,
-        "case.open",
-        ("planner_case", Some(id)),
-        json!({"kind": kind_str(body.kind), "alkis_id": body.alkis_id, "note": note}),
-    )
-    .await?;
-    tx.commit().await?;
+    let alkis = parse_alkis_id(&body.alkis_id)?;
+    let id =
+        workflow::cases::open(state.pool(), planner.actor(), body.kind, &alkis, &body.note).await?;
     let mut conn = state.pool().acquire().await?;
     let detail = case_detail(&mut conn, id).await?;
     Ok((StatusCode::CREATED, Json(detail)))
@@ -228,13 +190,7 @@ async fn case_detail(conn: &mut PgConnection, id: i64) -> Result<Value, Problem>
             .get("status")
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<CaseStatus>().ok())
-            .map(|s| {
-                CaseStatus::ALL
-                    .iter()
-                    .filter(|n| s.can_become(**n))
-                    .map(|n| n.as_str())
-                    .collect()
-            })
+            .map(workflow::cases::next_statuses)
             .unwrap_or_default();
         map.insert("next".to_owned(), json!(allowed));
     }
@@ -260,86 +216,16 @@ pub(crate) struct StatusBody {
 }
 
 /// `POST /planner/cases/{id}/status`: moves the case on; 409 for a move the workflow does
-/// not allow. `consent` records the owner's consent for the parcel (today), `objection` the
-/// objection, so the public views follow.
+/// not allow. Consent and objection change the public views, so cached tiles are dropped.
 pub(crate) async fn change_status(
     planner: Planner,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(body): Json<StatusBody>,
 ) -> Result<Json<Value>, Problem> {
-    let note = text("note", &body.note, 4000, false)?;
-    let mut tx = state.pool().begin().await?;
-    let row: Option<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT c.status, coalesce(c.parcel_id, b.parcel_id), c.building_id
-           FROM planner_case c LEFT JOIN building b ON b.id = c.building_id
-          WHERE c.id = $1 FOR UPDATE OF c",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (from, parcel, _) = row.ok_or_else(|| Problem::not_found(format!("no case {id}")))?;
-    let from: CaseStatus = from.parse().map_err(|_| Problem::internal())?;
-    if !from.can_become(body.status) {
-        let allowed: Vec<&str> = CaseStatus::ALL
-            .iter()
-            .filter(|n| from.can_become(**n))
-            .map(|n| n.as_str())
-            .collect();
-        return Err(Problem::conflict(format!(
-            "case status cannot change from {} to {}; allowed: {}",
-            from.as_str(),
-            body.status.as_str(),
-            if allowed.is_empty() {
-                "none".to_owned()
-            } else {
-                allowed.join(", ")
-            }
-        )));
-    }
-    let today: NaiveDate = sqlx::query_scalar("SELECT current_date")
-        .fetch_one(&mut *tx)
+    workflow::cases::change_status(state.pool(), planner.actor(), id, body.status, &body.note)
         .await?;
-    let actor = Actor {
-        id: planner.id,
-        login: &planner.login,
-    };
-    match (body.status, parcel) {
-        (CaseStatus::Consent, Some(p)) => upsert_consent(&mut tx, actor, p, today).await?,
-        (CaseStatus::Objection, Some(p)) => upsert_objection(&mut tx, actor, p, today).await?,
-        (CaseStatus::Consent | CaseStatus::Objection, None) => {
-            return Err(invalid(
-                "the case's building lies on no parcel, so its publication cannot be recorded",
-            ))
-        }
-        _ => {}
-    }
-    sqlx::query("UPDATE planner_case SET status = $2 WHERE id = $1")
-        .bind(id)
-        .bind(body.status.as_str())
-        .execute(&mut *tx)
-        .await?;
-    let event: i64 = sqlx::query_scalar(
-        "INSERT INTO case_event (case_id, author_id, from_status, to_status, note)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(id)
-    .bind(planner.id)
-    .bind(from.as_str())
-    .bind(body.status.as_str())
-    .bind(&note)
-    .fetch_one(&mut *tx)
-    .await?;
-    audit(
-        &mut tx,
-        &planner.login,
-        "case.status",
-        ("planner_case", Some(id)),
-        json!({"from": from, "to": body.status, "note": note, "event": event}),
-    )
-    .await?;
-    tx.commit().await?;
-    if matches!(body.status, CaseStatus::Consent | CaseStatus::Objection) {
+    if workflow::cases::changes_publication(body.status) {
         super::published_changed(&state);
     }
     let mut conn = state.pool().acquire().await?;

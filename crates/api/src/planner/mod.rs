@@ -2,7 +2,8 @@
 //! moderation of citizen reports, cases, publication consent (§ 200 (3) BauGB), offers and
 //! enquiries, exports, and the audit log. Every handler takes the [`Planner`] extractor
 //! first, so a request without a valid token is refused before anything else is read;
-//! every write runs in one transaction with its `audit_log` row.
+//! every change is a call into [`workflow`], which writes it in one transaction with its
+//! `audit_log` row.
 
 mod cases;
 mod consent;
@@ -17,15 +18,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sqlx::PgConnection;
 
 use crate::auth::Planner;
 use crate::problem::{Json, Query};
 use crate::{AppState, Problem};
-
-pub use consent::{
-    account, record_notice, record_owner_consent, town_known, Actor, NoticeOutcome, NoticeScope,
-};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -63,43 +59,6 @@ pub(crate) fn invalid(detail: impl Into<String>) -> Problem {
     )
 }
 
-/// Maps constraint violations to client errors (two planners racing, a reference that
-/// vanished), everything else to the usual database problem.
-pub(crate) fn db_problem(error: sqlx::Error) -> Problem {
-    if let sqlx::Error::Database(db) = &error {
-        match db.code().as_deref() {
-            Some("23505") => return Problem::conflict("a concurrent change got there first"),
-            Some("23503" | "23514") => return invalid("the change violates a rule of the data"),
-            _ => {}
-        }
-    }
-    Problem::from(error)
-}
-
-/// Checks a free text against its limit (characters) and, when `required`, that it says
-/// something; returns it trimmed.
-pub(crate) fn text(
-    field: &str,
-    value: &str,
-    max: usize,
-    required: bool,
-) -> Result<String, Problem> {
-    let trimmed = value.trim();
-    if required && trimmed.is_empty() {
-        return Err(invalid(format!("{field} must not be empty")));
-    }
-    if trimmed.chars().count() > max {
-        return Err(invalid(format!("{field} is longer than {max} characters")));
-    }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(invalid(format!("{field} contains control characters")));
-    }
-    Ok(trimmed.to_owned())
-}
-
 /// After a commit that changes what the public views show: cached tiles are stale.
 pub(crate) fn published_changed(state: &AppState) {
     state.tiles().invalidate();
@@ -117,28 +76,6 @@ pub(crate) fn filter(name: &str, value: Option<&str>) -> Result<(), Problem> {
         ))),
         _ => Ok(()),
     }
-}
-
-/// Writes one audit row in the caller's transaction.
-pub(crate) async fn audit(
-    conn: &mut PgConnection,
-    actor: &str,
-    action: &str,
-    subject: (&str, Option<i64>),
-    details: Value,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_log (actor, action, subject_table, subject_id, details)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(actor)
-    .bind(action)
-    .bind(subject.0)
-    .bind(subject.1)
-    .bind(details)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Paging of the planner lists: `limit` 1–1000 (default 100) and `offset`.

@@ -1,33 +1,15 @@
 //! Moderation of citizen reports: the queue (with the reporter's words and contact, which
-//! only planners see) and the decision. An approved report reaches the public `reports`
-//! collection with the moderator's text only.
+//! only planners see) and the decision ([`workflow::reports::moderate`]). An approved report
+//! reaches the public `reports` collection with the moderator's text only.
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use workflow::reports::Decision;
 
-use super::{audit, invalid, text, Listing, Page};
+use super::{Listing, Page};
 use crate::auth::Planner;
 use crate::problem::{Json, Path, Query};
 use crate::{AppState, Problem};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Decision {
-    Approve,
-    Reject,
-    Duplicate,
-}
-
-impl Decision {
-    fn status(self) -> &'static str {
-        match self {
-            Self::Approve => "approved",
-            Self::Reject => "rejected",
-            Self::Duplicate => "duplicate",
-        }
-    }
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -121,41 +103,14 @@ pub(crate) async fn moderate(
     Path(id): Path<i64>,
     Json(body): Json<ModerateBody>,
 ) -> Result<Json<ReportItem>, Problem> {
-    let public_text = match (&body.decision, &body.public_text) {
-        (Decision::Approve, None) => {
-            return Err(invalid("approving needs the public_text the map shows"))
-        }
-        (Decision::Approve, Some(t)) => Some(text("public_text", t, 2000, true)?),
-        (_, Some(t)) => Some(text("public_text", t, 2000, false)?).filter(|t| !t.is_empty()),
-        (_, None) => None,
-    };
-    let mut tx = state.pool().begin().await?;
-    let before: Option<String> =
-        sqlx::query_scalar("SELECT status FROM citizen_report WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let before = before.ok_or_else(|| Problem::not_found(format!("no report {id}")))?;
-    sqlx::query(
-        "UPDATE citizen_report
-            SET status = $2, public_text = $3, moderated_by = $4, moderated_at = now()
-          WHERE id = $1",
-    )
-    .bind(id)
-    .bind(body.decision.status())
-    .bind(&public_text)
-    .bind(planner.id)
-    .execute(&mut *tx)
-    .await?;
-    audit(
-        &mut tx,
-        &planner.login,
-        "report.moderate",
-        ("citizen_report", Some(id)),
-        json!({"from": before, "decision": body.decision, "public_text": public_text}),
+    workflow::reports::moderate(
+        state.pool(),
+        planner.actor(),
+        id,
+        body.decision,
+        body.public_text.as_deref(),
     )
     .await?;
-    tx.commit().await?;
     super::published_changed(&state);
     let item = sqlx::query_as::<_, ReportItem>(
         "SELECT r.id, r.category, r.body, r.contact, r.reported_at, r.status, r.public_text,

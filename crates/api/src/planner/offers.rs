@@ -1,38 +1,19 @@
-//! Offers to investors and interim users: drafts, changes, publishing and withdrawal, and
-//! the enquiries they draw (the investor's contact is for planners only), which the town
-//! forwards to the owner.
+//! Offers' routes: drafts, changes, publishing and withdrawal, and the enquiries they draw
+//! (the investor's contact is for planners only), which the town forwards to the owner; the
+//! rules are [`workflow::offers`]'.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use model::OfferKind;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::json;
 use sqlx::PgConnection;
+use workflow::offers::{NewOffer, OfferChange};
 
-use super::{audit, db_problem, invalid, text, Listing, Page};
+use super::verdicts::parse_alkis_id;
+use super::{Listing, Page};
 use crate::auth::Planner;
 use crate::problem::{Json, Path, Query};
 use crate::{AppState, Problem};
-
-fn kind_name(kind: OfferKind) -> &'static str {
-    match kind {
-        OfferKind::Sale => "sale",
-        OfferKind::Lease => "lease",
-        OfferKind::InterimUse => "interim_use",
-    }
-}
-
-/// The largest price `numeric(12, 2)` holds.
-const MAX_PRICE: f64 = 9_999_999_999.99;
-
-fn check_price(price: Option<f64>) -> Result<Option<f64>, Problem> {
-    match price {
-        Some(p) if !p.is_finite() || !(0.0..=MAX_PRICE).contains(&p) => Err(invalid(format!(
-            "price_eur must lie between 0 and {MAX_PRICE}"
-        ))),
-        other => Ok(other),
-    }
-}
 
 #[derive(Debug, Serialize, sqlx::FromRow)]
 pub(crate) struct OfferItem {
@@ -174,57 +155,18 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     Json(body): Json<CreateBody>,
 ) -> Result<(StatusCode, Json<OfferItem>), Problem> {
-    let title = text("title", &body.title, 200, true)?;
-    let description = text("description", &body.description, 4000, false)?;
-    let zoning_note = text("zoning_note", &body.zoning_note, 2000, false)?;
-    let price = check_price(body.price_eur)?;
-    let mut tx = state.pool().begin().await?;
-    let parcel =
-        super::verdicts::subject_id(&mut tx, model::SubjectKind::Parcel, &body.parcel).await?;
-    let building = match &body.building {
-        Some(b) => {
-            let id = super::verdicts::subject_id(&mut tx, model::SubjectKind::Building, b).await?;
-            let on: Option<i64> =
-                sqlx::query_scalar("SELECT parcel_id FROM building WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if on != Some(parcel) {
-                return Err(invalid(format!(
-                    "building {b} does not stand on parcel {}",
-                    body.parcel
-                )));
-            }
-            Some(id)
-        }
-        None => None,
+    let parcel = parse_alkis_id(&body.parcel)?;
+    let building = body.building.as_deref().map(parse_alkis_id).transpose()?;
+    let new = NewOffer {
+        parcel: &parcel,
+        building: building.as_ref(),
+        kind: body.kind,
+        title: &body.title,
+        description: &body.description,
+        price_eur: body.price_eur,
+        zoning_note: &body.zoning_note,
     };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO offer (parcel_id, building_id, kind, title, description, price_eur,
-                            zoning_note, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6::float8::numeric(12, 2), $7, $8) RETURNING id",
-    )
-    .bind(parcel)
-    .bind(building)
-    .bind(kind_name(body.kind))
-    .bind(&title)
-    .bind(&description)
-    .bind(price)
-    .bind(&zoning_note)
-    .bind(planner.id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_problem)?;
-    audit(
-        &mut tx,
-        &planner.login,
-        "offer.create",
-        ("offer", Some(id)),
-        json!({"parcel": body.parcel, "building": body.building, "kind": body.kind,
-               "title": title, "price_eur": price}),
-    )
-    .await?;
-    tx.commit().await?;
+    let id = workflow::offers::create(state.pool(), planner.actor(), &new).await?;
     let mut conn = state.pool().acquire().await?;
     Ok((StatusCode::CREATED, Json(offer(&mut conn, id).await?)))
 }
@@ -252,99 +194,19 @@ pub(crate) async fn update(
     Path(id): Path<i64>,
     Json(body): Json<UpdateBody>,
 ) -> Result<Json<OfferItem>, Problem> {
-    let title = body
-        .title
-        .as_deref()
-        .map(|t| text("title", t, 200, true))
-        .transpose()?;
-    let description = body
-        .description
-        .as_deref()
-        .map(|t| text("description", t, 4000, false))
-        .transpose()?;
-    let zoning_note = body
-        .zoning_note
-        .as_deref()
-        .map(|t| text("zoning_note", t, 2000, false))
-        .transpose()?;
-    let price = body.price_eur.map(check_price).transpose()?;
-    if body.kind.is_none()
-        && title.is_none()
-        && description.is_none()
-        && zoning_note.is_none()
-        && price.is_none()
-    {
-        return Err(invalid("nothing to change"));
-    }
-    let mut tx = state.pool().begin().await?;
-    let updated: Option<i64> = sqlx::query_scalar(
-        "UPDATE offer
-            SET kind = coalesce($2, kind), title = coalesce($3, title),
-                description = coalesce($4, description), zoning_note = coalesce($5, zoning_note),
-                price_eur = CASE WHEN $6 THEN $7::float8::numeric(12, 2) ELSE price_eur END,
-                updated_at = now()
-          WHERE id = $1 RETURNING id",
-    )
-    .bind(id)
-    .bind(body.kind.map(kind_name))
-    .bind(&title)
-    .bind(&description)
-    .bind(&zoning_note)
-    .bind(price.is_some())
-    .bind(price.flatten())
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_problem)?;
-    updated.ok_or_else(|| Problem::not_found(format!("no offer {id}")))?;
-    audit(
-        &mut tx,
-        &planner.login,
-        "offer.update",
-        ("offer", Some(id)),
-        json!({"kind": body.kind, "title": title, "description": description,
-               "zoning_note": zoning_note, "price_eur": price}),
-    )
-    .await?;
-    tx.commit().await?;
-    super::published_changed(&state);
-    let mut conn = state.pool().acquire().await?;
-    Ok(Json(offer(&mut conn, id).await?))
+    let change = OfferChange {
+        kind: body.kind,
+        title: body.title.as_deref(),
+        description: body.description.as_deref(),
+        price_eur: body.price_eur,
+        zoning_note: body.zoning_note.as_deref(),
+    };
+    workflow::offers::update(state.pool(), planner.actor(), id, &change).await?;
+    changed(&state, id).await
 }
 
-/// Moves an offer to `to` from one of `from`; 409 from any other status.
-async fn set_status(
-    planner: &Planner,
-    state: &AppState,
-    id: i64,
-    from: &[&str],
-    to: &str,
-) -> Result<Json<OfferItem>, Problem> {
-    let mut tx = state.pool().begin().await?;
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT status FROM offer WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let current = current.ok_or_else(|| Problem::not_found(format!("no offer {id}")))?;
-    if !from.contains(&current.as_str()) {
-        return Err(Problem::conflict(format!(
-            "offer {id} is {current}; it cannot become {to}"
-        )));
-    }
-    sqlx::query("UPDATE offer SET status = $2, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(to)
-        .execute(&mut *tx)
-        .await?;
-    audit(
-        &mut tx,
-        &planner.login,
-        &format!("offer.{to}"),
-        ("offer", Some(id)),
-        json!({"from": current, "to": to}),
-    )
-    .await?;
-    tx.commit().await?;
+/// The offer after a change that may alter what the public collections show.
+async fn changed(state: &AppState, id: i64) -> Result<Json<OfferItem>, Problem> {
     super::published_changed(state);
     let mut conn = state.pool().acquire().await?;
     Ok(Json(offer(&mut conn, id).await?))
@@ -356,7 +218,8 @@ pub(crate) async fn publish(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<OfferItem>, Problem> {
-    set_status(&planner, &state, id, &["draft", "withdrawn"], "published").await
+    workflow::offers::publish(state.pool(), planner.actor(), id).await?;
+    changed(&state, id).await
 }
 
 /// `POST /planner/offers/{id}/withdraw`.
@@ -365,7 +228,8 @@ pub(crate) async fn withdraw(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<OfferItem>, Problem> {
-    set_status(&planner, &state, id, &["draft", "published"], "withdrawn").await
+    workflow::offers::withdraw(state.pool(), planner.actor(), id).await?;
+    changed(&state, id).await
 }
 
 #[derive(Debug, Serialize, sqlx::FromRow)]
@@ -432,35 +296,7 @@ pub(crate) async fn forward(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<EnquiryItem>, Problem> {
-    let mut tx = state.pool().begin().await?;
-    let row: Option<Option<chrono::DateTime<chrono::Utc>>> =
-        sqlx::query_scalar("SELECT forwarded_at FROM enquiry WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    match row {
-        None => return Err(Problem::not_found(format!("no enquiry {id}"))),
-        Some(Some(at)) => {
-            return Err(Problem::conflict(format!(
-                "enquiry {id} was forwarded on {at}"
-            )))
-        }
-        Some(None) => {}
-    }
-    sqlx::query("UPDATE enquiry SET forwarded_at = now(), forwarded_by = $2 WHERE id = $1")
-        .bind(id)
-        .bind(planner.id)
-        .execute(&mut *tx)
-        .await?;
-    audit(
-        &mut tx,
-        &planner.login,
-        "enquiry.forward",
-        ("enquiry", Some(id)),
-        json!({}),
-    )
-    .await?;
-    tx.commit().await?;
+    workflow::offers::forward_enquiry(state.pool(), planner.actor(), id).await?;
     let item = sqlx::query_as::<_, EnquiryItem>(
         "SELECT e.id, e.offer_id, e.message, e.contact, e.received_at, e.forwarded_at,
                 u.display_name AS forwarded_by

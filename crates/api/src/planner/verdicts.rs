@@ -11,8 +11,9 @@ use model::{AlkisId, SubjectKind, VacancyClass};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::PgConnection;
+use workflow::subjects::column as subject_column;
 
-use super::{audit, db_problem, invalid, text, Listing, Page};
+use super::{Listing, Page};
 use crate::auth::Planner;
 use crate::problem::{Json, Path, Query};
 use crate::{AppState, Problem};
@@ -234,19 +235,10 @@ pub(crate) async fn list(
     .into_response())
 }
 
-/// The column that names a subject of this kind in verdicts, overrides and cases.
-pub(crate) fn subject_column(kind: SubjectKind) -> &'static str {
-    match kind {
-        SubjectKind::Building => "building_id",
-        SubjectKind::Parcel => "parcel_id",
-    }
-}
-
-pub(crate) fn kind_str(kind: SubjectKind) -> &'static str {
-    match kind {
-        SubjectKind::Building => "building",
-        SubjectKind::Parcel => "parcel",
-    }
+/// An ALKIS id from a request; 400 when malformed.
+pub(crate) fn parse_alkis_id(raw: &str) -> Result<AlkisId, Problem> {
+    raw.parse()
+        .map_err(|e: model::ModelError| Problem::bad_request(e.to_string()))
 }
 
 /// The database id of a building or parcel by ALKIS id; 400 for a malformed id, 404 for
@@ -254,20 +246,10 @@ pub(crate) fn kind_str(kind: SubjectKind) -> &'static str {
 pub(crate) async fn subject_id(
     conn: &mut PgConnection,
     kind: SubjectKind,
-    alkis_id: &str,
+    raw: &str,
 ) -> Result<i64, Problem> {
-    let id: AlkisId = alkis_id
-        .parse()
-        .map_err(|e: model::ModelError| Problem::bad_request(e.to_string()))?;
-    let table = match kind {
-        SubjectKind::Building => "building",
-        SubjectKind::Parcel => "parcel",
-    };
-    sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE alkis_id = $1"))
-        .bind(id.as_str())
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no {table} {alkis_id:?}")))
+    let id = parse_alkis_id(raw)?;
+    Ok(workflow::subjects::id(conn, kind, &id).await?)
 }
 
 /// One JSON value from a query that builds it, or `default` when there is no row.
@@ -538,45 +520,16 @@ pub(crate) async fn set_override(
     Path((kind, alkis_id)): Path<(SubjectKind, String)>,
     Json(body): Json<OverrideBody>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
-    if body.class.applies_to() != kind {
-        return Err(invalid(format!(
-            "class {} does not apply to a {}",
-            body.class,
-            kind_str(kind)
-        )));
-    }
-    let note = text("note", &body.note, 2000, true)?;
-    let mut tx = state.pool().begin().await?;
-    let id = subject_id(&mut tx, kind, &alkis_id).await?;
-    let column = subject_column(kind);
-    let replaced: Vec<i64> = sqlx::query_scalar(&format!(
-        "UPDATE verdict_override SET withdrawn_at = now()
-          WHERE {column} = $1 AND withdrawn_at IS NULL RETURNING id"
-    ))
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let override_id: i64 = sqlx::query_scalar(&format!(
-        "INSERT INTO verdict_override ({column}, class, author_id, note)
-         VALUES ($1, $2, $3, $4) RETURNING id"
-    ))
-    .bind(id)
-    .bind(body.class.as_str())
-    .bind(planner.id)
-    .bind(&note)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_problem)?;
-    audit(
-        &mut tx,
-        &planner.login,
-        "verdict.override",
-        ("verdict_override", Some(override_id)),
-        json!({"kind": kind_str(kind), "alkis_id": alkis_id, "class": body.class,
-               "note": note, "replaced": replaced}),
+    let alkis = parse_alkis_id(&alkis_id)?;
+    let id = workflow::overrides::set(
+        state.pool(),
+        planner.actor(),
+        kind,
+        &alkis,
+        body.class,
+        &body.note,
     )
     .await?;
-    tx.commit().await.map_err(db_problem)?;
     super::published_changed(&state);
     let mut conn = state.pool().acquire().await?;
     Ok((
@@ -585,33 +538,15 @@ pub(crate) async fn set_override(
     ))
 }
 
-/// `DELETE /planner/verdicts/{kind}/{alkis_id}/override`: the analysis' class applies again.
+/// Withdraws the active override of `/planner/verdicts/{kind}/{alkis_id}`: the analysis'
+/// class applies again.
 pub(crate) async fn withdraw_override(
     planner: Planner,
     State(state): State<AppState>,
     Path((kind, alkis_id)): Path<(SubjectKind, String)>,
 ) -> Result<Json<Value>, Problem> {
-    let mut tx = state.pool().begin().await?;
-    let id = subject_id(&mut tx, kind, &alkis_id).await?;
-    let column = subject_column(kind);
-    let withdrawn: Option<i64> = sqlx::query_scalar(&format!(
-        "UPDATE verdict_override SET withdrawn_at = now()
-          WHERE {column} = $1 AND withdrawn_at IS NULL RETURNING id"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let withdrawn =
-        withdrawn.ok_or_else(|| Problem::not_found(format!("no active override on {alkis_id}")))?;
-    audit(
-        &mut tx,
-        &planner.login,
-        "verdict.override.withdraw",
-        ("verdict_override", Some(withdrawn)),
-        json!({"kind": kind_str(kind), "alkis_id": alkis_id}),
-    )
-    .await?;
-    tx.commit().await?;
+    let alkis = parse_alkis_id(&alkis_id)?;
+    let id = workflow::overrides::withdraw(state.pool(), planner.actor(), kind, &alkis).await?;
     super::published_changed(&state);
     let mut conn = state.pool().acquire().await?;
     Ok(Json(subject_detail(&mut conn, kind, id).await?))

@@ -64,7 +64,7 @@ impl Server {
 
     /// A fresh token for a fixture user.
     pub async fn token(&self, login: &str) -> String {
-        api::auth::issue_token(&self.pool, login, "test", None)
+        workflow::users::issue_token(&self.pool, login, "test", None)
             .await
             .unwrap()
     }
