@@ -282,7 +282,7 @@ fn parse_decimal(v: &str) -> Option<f64> {
 }
 
 fn encode_row(kind: Register, l: &Line<'_>, buf: &mut CopyBuf) -> Result<(), RegisterError> {
-    buf.row(kind.staging().fields());
+    buf.row(kind.staging().copy_table());
     match kind {
         Register::Residents => {
             l.address(buf)?;
