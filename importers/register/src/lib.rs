@@ -15,7 +15,7 @@ use model::{AlkisId, HouseNumber};
 /// A register import failed; nothing of it was kept.
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         path: PathBuf,
         #[source]

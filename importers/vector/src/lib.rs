@@ -24,13 +24,13 @@ mod valid;
 /// A vector import failed; nothing of it was kept.
 #[derive(Debug, thiserror::Error)]
 pub enum VectorError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: GDAL cannot open it: {source}")]
+    #[error("{path}: GDAL cannot open it")]
     Open {
         path: PathBuf,
         #[source]
