@@ -1,37 +1,43 @@
-//! The one error type of the generator: every variant names the file or step that failed.
+//! The one error type of the generator: every variant names the file or step that failed; the
+//! underlying error is its source (not repeated in the message).
 
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
-    #[error("cannot read configuration {path}: {source}")]
+    #[error("cannot read configuration {path}")]
     ConfigRead {
         path: PathBuf,
+        #[source]
         source: std::io::Error,
     },
     #[error("invalid configuration {path}: {message}")]
     Config { path: PathBuf, message: String },
     #[error("invalid option: {0}")]
     Option(String),
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
+        #[source]
         source: std::io::Error,
     },
-    #[error("GeoPackage {path}: {operation} failed: {source}")]
+    #[error("GeoPackage {path}: {operation} failed")]
     Gdal {
         path: PathBuf,
         operation: &'static str,
+        #[source]
         source: gdal::errors::GdalError,
     },
-    #[error("generated an invalid key {what}: {source}")]
+    #[error("generated an invalid key {what}")]
     Model {
         what: String,
+        #[source]
         source: model::ModelError,
     },
-    #[error("cannot write manifest {path}: {source}")]
+    #[error("cannot write manifest {path}")]
     Json {
         path: PathBuf,
+        #[source]
         source: serde_json::Error,
     },
 }

@@ -14,6 +14,7 @@ mod nas;
 mod output;
 mod record;
 mod registers;
+mod seed;
 mod settlement;
 mod town;
 mod utm;
@@ -33,7 +34,8 @@ pub use output::{slug, TownCounts};
 pub use utm::to_utm32;
 
 use record::TownInfo;
-use town::{sub_seed, TownSpec};
+use seed::sub_seed;
+use town::TownSpec;
 
 /// Inhabitants of the four towns together (Destatis 31.12.2019), the unit of `scale`.
 const BASE_INHABITANTS: f64 = 31_503.0;

@@ -15,8 +15,8 @@ use crate::gpkg::GpkgWriter;
 use crate::nas::NasWriter;
 use crate::record::{LandUseRec, ParcelRec, TownInfo, Unit};
 use crate::registers::Registers;
+use crate::seed::sub_seed;
 use crate::settlement::{building_truth, Built, SettlementSpec};
-use crate::town::sub_seed;
 use crate::GenError;
 
 /// What was written for one town.

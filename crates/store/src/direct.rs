@@ -14,18 +14,29 @@
 
 use sqlx::PgConnection;
 
-use crate::copy::CopyBuf;
+use crate::copy::{CopyBuf, CopyTable};
 use crate::load::{copy_raw, Import};
 use crate::StoreError;
 
-/// The columns of a direct parcel row, in order.
-const COPY_PARCEL: &str = "COPY parcel (alkis_id, kennzeichen, gemarkung, flur, zaehler, nenner, ags, official_area_m2, geom, import_batch_id) FROM STDIN (FORMAT binary)";
-
 impl Import {
-    /// The number of values in a direct parcel row: `alkis_id, kennzeichen, gemarkung, flur,
-    /// zaehler, nenner, ags, official_area_m2, geom (EWKB multipolygon, EPSG:25832),
-    /// import_batch_id` ([`Import::batch_id`]).
-    pub const DIRECT_PARCEL_FIELDS: i16 = 10;
+    /// A direct parcel row: the key parts the `parcel_check` trigger would derive are written
+    /// by the importer; `geom` is an EWKB multipolygon in EPSG:25832 and `import_batch_id` is
+    /// [`Import::batch_id`].
+    pub const DIRECT_PARCEL: CopyTable = CopyTable {
+        name: "parcel",
+        columns: &[
+            ("alkis_id", "character(16)"),
+            ("kennzeichen", "character(20)"),
+            ("gemarkung", "smallint"),
+            ("flur", "smallint"),
+            ("zaehler", "integer"),
+            ("nenner", "smallint"),
+            ("ags", "character(8)"),
+            ("official_area_m2", "double precision"),
+            ("geom", "geometry(MultiPolygon,25832)"),
+            ("import_batch_id", "bigint"),
+        ],
+    };
 
     /// Starts a direct load when the parcel table is empty (else returns `false` and changes
     /// nothing): defers the table's indexes and foreign keys and disables its trigger.
@@ -53,7 +64,7 @@ impl Import {
         Ok(true)
     }
 
-    /// Sends one chunk of checked parcel rows ([`Import::DIRECT_PARCEL_FIELDS`] values each).
+    /// Sends one chunk of checked parcel rows (written as [`Import::DIRECT_PARCEL`] rows).
     pub async fn copy_direct_parcels(&mut self, chunk: CopyBuf) -> Result<u64, StoreError> {
         let rows = chunk.rows();
         if rows == 0 {
@@ -66,7 +77,8 @@ impl Import {
                 "direct parcel rows sent without begin_direct_parcels",
             ));
         }
-        copy_raw(&mut self.tx, COPY_PARCEL, chunk, "COPY into parcel").await?;
+        let sql = Self::DIRECT_PARCEL.copy_statement();
+        copy_raw(&mut self.tx, &sql, chunk, "COPY into parcel").await?;
         self.report
             .tables
             .entry("parcel".to_owned())

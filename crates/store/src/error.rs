@@ -1,17 +1,18 @@
-//! The store's error type: which operation failed, with the database's own error as source.
+//! The store's error type: which operation failed, with the database's own error as source
+//! (not repeated in the message: callers print the chain of causes).
 
 /// A database operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot connect to the database at {target}: {source}")]
+    #[error("cannot connect to the database at {target}")]
     Connect {
         target: String,
         #[source]
         source: sqlx::Error,
     },
-    #[error("applying the schema migrations failed: {0}")]
+    #[error("applying the schema migrations failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("{operation} failed: {source}")]
+    #[error("{operation} failed")]
     Query {
         operation: &'static str,
         #[source]

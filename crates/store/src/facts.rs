@@ -13,7 +13,7 @@ use model::facts::{
 use model::{Ags, AlkisId, BuildingFunction, VacancyClass};
 use sqlx::PgPool;
 
-use crate::{CopyBuf, StoreError};
+use crate::{CopyBuf, CopyTable, StoreError};
 
 // Rows as the queries return them.
 type ResidentRow = (i64, NaiveDate, i16, i16, i16, i16, i16, Option<NaiveDate>);
@@ -142,6 +142,16 @@ pub struct PlaceChange {
     pub district_id: Option<i64>,
 }
 
+/// The staged land use and district of parcels, before they are written to `parcel`.
+const PARCEL_PREPARED: CopyTable = CopyTable {
+    name: "parcel_prepared",
+    columns: &[
+        ("id", "bigint"),
+        ("land_use", "text"),
+        ("district_id", "bigint"),
+    ],
+};
+
 /// Stores the land use and district of the given parcels (only those that changed, as
 /// [`Facts::places`] tells) in one transaction; returns the number of parcels rewritten.
 pub async fn store_places(pool: &PgPool, changes: &[PlaceChange]) -> Result<u64, StoreError> {
@@ -154,23 +164,26 @@ pub async fn store_places(pool: &PgPool, changes: &[PlaceChange]) -> Result<u64,
         .begin()
         .await
         .map_err(q("starting to store land use"))?;
-    sqlx::query(
-        "CREATE TEMP TABLE parcel_prepared (id bigint, land_use text, district_id bigint)
-         ON COMMIT DROP",
-    )
+    sqlx::query(&format!(
+        "CREATE TEMP TABLE {} ({}) ON COMMIT DROP",
+        PARCEL_PREPARED.name,
+        PARCEL_PREPARED.column_definitions()
+    ))
     .execute(&mut *tx)
     .await
     .map_err(q(op))?;
     let mut buf = CopyBuf::new();
     for c in changes {
-        buf.row(3).i64(c.parcel_id).opt_text(c.land_use.as_deref());
+        buf.row(&PARCEL_PREPARED)
+            .i64(c.parcel_id)
+            .opt_text(c.land_use.as_deref());
         match c.district_id {
             Some(d) => buf.i64(d),
             None => buf.null(),
         };
     }
     let mut copy = tx
-        .copy_in_raw("COPY parcel_prepared FROM STDIN (FORMAT binary)")
+        .copy_in_raw(&PARCEL_PREPARED.copy_statement())
         .await
         .map_err(q(op))?;
     copy.send(buf.finish()).await.map_err(q(op))?;

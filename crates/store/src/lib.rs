@@ -10,16 +10,18 @@ pub mod ewkb;
 pub mod facts;
 pub mod load;
 mod merge;
+mod report;
 pub mod runs;
+mod staging;
 mod status;
 pub mod wkb;
 
-pub use copy::CopyBuf;
+pub use copy::{CopyBuf, CopyTable};
 pub use error::StoreError;
-pub use load::{
-    begin, srid_known, BatchKind, Begin, Import, ImportReport, MatchPolicy, MergeOptions, Staging,
-    TableCounts,
-};
+pub use load::{begin, srid_known, BatchKind, Begin, Import};
+pub use merge::{MatchPolicy, MergeOptions};
+pub use report::{ImportReport, Repair, TableCounts, Unmatched};
+pub use staging::Staging;
 pub use status::{status, DbStatus, MigrationState};
 
 use std::time::Duration;

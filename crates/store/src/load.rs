@@ -7,14 +7,15 @@
 //! to a savepoint and the staging table is searched for the row to blame, so the message still
 //! names the file, the line or feature id and the field.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::Serialize;
-use sqlx::postgres::PgRow;
-use sqlx::{Acquire, PgConnection, PgPool, Postgres, Row, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::copy::CopyBuf;
+use crate::merge::{MatchPolicy, MergeOptions};
+use crate::report::ImportReport;
+use crate::staging::Staging;
 use crate::StoreError;
 
 /// What an import batch holds; stored in `import_batch.kind`.
@@ -38,170 +39,6 @@ impl BatchKind {
             Self::Meters => "meters",
             Self::Survey => "survey",
             Self::Reports => "reports",
-        }
-    }
-}
-
-/// A staging table. Column order is the order rows must be written in with [`CopyBuf`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Staging {
-    /// `src, alkis_id, kennzeichen, ags, area, geom, valid_from`
-    Parcel,
-    /// `src, alkis_id, function_code, storeys, geom, parcel_kennzeichen, valid_from`
-    Building,
-    /// `src, alkis_id, ags, lage, street, street_key, house_number, house_suffix, postcode, geom`
-    Address,
-    /// `src, alkis_id, ags, lage, name, street_key`
-    Street,
-    /// `kind, from_id, to_id`: `building_address` (zeigtAuf, or a layer's building id) and
-    /// `parcel_address` (weistAuf)
-    Link,
-    /// `src, alkis_id, class, function_code, geom, zustand`
-    LandUse,
-    /// `src, feature_type, alkis_id`: objects an update delivery deletes
-    Delete,
-    /// `src, line, ags, street_key, house_number, house_suffix, postcode, reference_date,
-    /// age_0_17, age_18_64, age_65_74, age_75_plus, secondary, last_change_on`
-    Resident,
-    /// `src, line, ags, street_key, house_number, house_suffix, postcode, medium, year,
-    /// consumption`
-    Meter,
-    /// `src, line, ags, street_key, house_number, house_suffix, postcode, building_alkis_id,
-    /// surveyed_on, finding, dwellings, vacant_dwellings, condition, note`
-    Survey,
-    /// `src, line, reported_at, geom, category, body, contact`
-    Report,
-}
-
-impl Staging {
-    fn table(self) -> &'static str {
-        match self {
-            Self::Parcel => "stg_parcel",
-            Self::Building => "stg_building",
-            Self::Address => "stg_address",
-            Self::Street => "stg_street",
-            Self::Link => "stg_link",
-            Self::LandUse => "stg_land_use",
-            Self::Delete => "stg_delete",
-            Self::Resident => "stg_resident",
-            Self::Meter => "stg_meter",
-            Self::Survey => "stg_survey",
-            Self::Report => "stg_report",
-        }
-    }
-
-    fn columns(self) -> &'static str {
-        match self {
-            Self::Parcel => "src text, alkis_id text, kennzeichen text, ags text, area float8, geom geometry, valid_from timestamptz",
-            Self::Building => "src text, alkis_id text, function_code int2, storeys int2, geom geometry, parcel_kennzeichen text, valid_from timestamptz",
-            Self::Address => "src text, alkis_id text, ags text, lage text, street text, street_key text, house_number int4, house_suffix text, postcode text, geom geometry",
-            Self::Street => "src text, alkis_id text, ags text, lage text, name text, street_key text",
-            Self::Link => "kind text, from_id text, to_id text",
-            Self::LandUse => "src text, alkis_id text, class text, function_code int2, geom geometry, zustand int2",
-            Self::Delete => "src text, feature_type text, alkis_id text",
-            Self::Resident => "src text, line int4, ags text, street_key text, house_number int4, house_suffix text, postcode text, reference_date date, age_0_17 int2, age_18_64 int2, age_65_74 int2, age_75_plus int2, secondary int2, last_change_on date",
-            Self::Meter => "src text, line int4, ags text, street_key text, house_number int4, house_suffix text, postcode text, medium text, year int2, consumption float8",
-            Self::Survey => "src text, line int4, ags text, street_key text, house_number int4, house_suffix text, postcode text, building_alkis_id text, surveyed_on date, finding text, dwellings int2, vacant_dwellings int2, condition text, note text",
-            Self::Report => "src text, line int4, reported_at timestamptz, geom geometry, category text, body text, contact text",
-        }
-    }
-
-    /// The number of values in one row.
-    pub fn fields(self) -> i16 {
-        match self {
-            Self::Parcel | Self::Building => 7,
-            Self::Address => 10,
-            Self::Street => 6,
-            Self::Link | Self::Delete => 3,
-            Self::LandUse => 6,
-            Self::Resident => 14,
-            Self::Meter => 10,
-            Self::Survey => 14,
-            Self::Report => 7,
-        }
-    }
-
-    fn is_register(self) -> bool {
-        matches!(
-            self,
-            Self::Resident | Self::Meter | Self::Survey | Self::Report
-        )
-    }
-}
-
-/// Counts of one core table after a merge.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct TableCounts {
-    pub inserted: u64,
-    pub updated: u64,
-    pub deleted: u64,
-}
-
-/// A geometry repaired with `--repair`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Repair {
-    pub at: String,
-    pub reason: String,
-}
-
-/// A register row that matched no address (or more than one).
-#[derive(Debug, Clone, Serialize)]
-pub struct Unmatched {
-    pub at: String,
-    pub line: i32,
-    pub reason: String,
-}
-
-/// What an import did; stored as `import_batch.report` and printed as the summary table.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ImportReport {
-    pub batch_id: i64,
-    /// `Some(id)` when the same input was imported before (then nothing was changed).
-    pub already_imported: Option<i64>,
-    pub staged: BTreeMap<String, u64>,
-    pub tables: BTreeMap<String, TableCounts>,
-    pub repairs: Vec<Repair>,
-    pub warnings: Vec<String>,
-    pub rejected: u64,
-    /// The first unmatched register rows (all of them are counted in `rejected`).
-    pub unmatched: Vec<Unmatched>,
-    pub duration_s: f64,
-}
-
-impl ImportReport {
-    pub fn inserted(&self) -> u64 {
-        self.tables.values().map(|c| c.inserted).sum()
-    }
-    pub fn updated(&self) -> u64 {
-        self.tables.values().map(|c| c.updated).sum()
-    }
-    pub fn deleted(&self) -> u64 {
-        self.tables.values().map(|c| c.deleted).sum()
-    }
-}
-
-/// How to merge staged cadastre rows.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MergeOptions {
-    /// Repair invalid geometries with ST_MakeValid (each listed in the report) instead of
-    /// refusing the import.
-    pub repair: bool,
-}
-
-/// How strictly register rows must match addresses.
-#[derive(Debug, Clone, Copy)]
-pub struct MatchPolicy {
-    /// The import fails when more than this share of rows (0–100 %) matches no address.
-    pub max_unmatched_percent: f64,
-    /// How many unmatched rows the report lists.
-    pub list_first: usize,
-}
-
-impl Default for MatchPolicy {
-    fn default() -> Self {
-        Self {
-            max_unmatched_percent: 10.0,
-            list_first: 20,
         }
     }
 }
@@ -317,14 +154,7 @@ impl Import {
     /// Creates the staging tables (temporary, dropped at commit; never WAL-logged).
     pub async fn create_staging(&mut self, tables: &[Staging]) -> Result<(), StoreError> {
         for t in tables {
-            let mut cols = t.columns().to_owned();
-            if t.is_register() {
-                cols.push_str(", address_id bigint, building_id bigint, match_count int4");
-            }
-            let sql = format!(
-                "CREATE TEMP TABLE IF NOT EXISTS {} ({cols}) ON COMMIT DROP",
-                t.table()
-            );
+            let sql = t.create_statement();
             exec_simple(&mut self.tx, &sql, "creating a staging table").await?;
         }
         Ok(())
@@ -336,21 +166,12 @@ impl Import {
         if rows == 0 {
             return Ok(0);
         }
-        let names: Vec<&str> = table
-            .columns()
-            .split(',')
-            .filter_map(|c| c.split_whitespace().next())
-            .collect();
-        let sql = format!(
-            "COPY {} ({}) FROM STDIN (FORMAT binary)",
-            table.table(),
-            names.join(", ")
-        );
+        let sql = table.copy_table().copy_statement();
         copy_raw(&mut self.tx, &sql, chunk, "COPY into staging").await?;
         *self
             .report
             .staged
-            .entry(table.table().trim_start_matches("stg_").to_owned())
+            .entry(table.name().trim_start_matches("stg_").to_owned())
             .or_default() += rows;
         Ok(rows)
     }
@@ -428,42 +249,4 @@ pub(crate) async fn copy_raw(
     }
     copy.finish().await.map_err(StoreError::query(op))?;
     Ok(())
-}
-
-/// Runs `sql` under a savepoint; on failure rolls back to it so diagnosis queries can run.
-pub(crate) async fn guarded(
-    conn: &mut PgConnection,
-    sql: &str,
-    batch: i64,
-    op: &'static str,
-) -> Result<Result<Vec<PgRow>, sqlx::Error>, StoreError> {
-    let mut sp = conn
-        .begin()
-        .await
-        .map_err(StoreError::query("setting a savepoint"))?;
-    match sqlx::query(sql).bind(batch).fetch_all(&mut *sp).await {
-        Ok(rows) => {
-            sp.commit()
-                .await
-                .map_err(StoreError::query("releasing a savepoint"))?;
-            Ok(Ok(rows))
-        }
-        Err(e) => {
-            sp.rollback().await.map_err(StoreError::query(op))?;
-            Ok(Err(e))
-        }
-    }
-}
-
-/// Reads the `(inserted, updated)` pair the merge statements select.
-pub(crate) fn count_pair(rows: &[PgRow]) -> TableCounts {
-    let Some(r) = rows.first() else {
-        return TableCounts::default();
-    };
-    let get = |i: usize| u64::try_from(r.try_get::<i64, _>(i).unwrap_or(0)).unwrap_or(0);
-    TableCounts {
-        inserted: get(0),
-        updated: get(1),
-        deleted: 0,
-    }
 }

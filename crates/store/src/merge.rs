@@ -4,11 +4,38 @@
 //! Upserts are keyed by the ALKIS object id and only touch rows whose values differ
 //! (`IS DISTINCT FROM`), so importing the same extract again changes nothing.
 
+use sqlx::postgres::PgRow;
 use sqlx::{Connection, PgConnection, Row};
 
-use crate::load::{count_pair, guarded, ImportReport, MatchPolicy, MergeOptions, Repair, Staging};
-use crate::load::{TableCounts, Unmatched};
+use crate::report::{ImportReport, Repair, TableCounts, Unmatched};
+use crate::staging::Staging;
 use crate::StoreError;
+
+/// How to merge staged cadastre rows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MergeOptions {
+    /// Repair invalid geometries with ST_MakeValid (each listed in the report) instead of
+    /// refusing the import.
+    pub repair: bool,
+}
+
+/// How strictly register rows must match addresses.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchPolicy {
+    /// The import fails when more than this share of rows (0–100 %) matches no address.
+    pub max_unmatched_percent: f64,
+    /// How many unmatched rows the report lists.
+    pub list_first: usize,
+}
+
+impl Default for MatchPolicy {
+    fn default() -> Self {
+        Self {
+            max_unmatched_percent: 10.0,
+            list_first: 20,
+        }
+    }
+}
 
 /// Reprojects a staged geometry to the storage CRS (only when it is in another one).
 macro_rules! to_storage {
@@ -28,7 +55,7 @@ macro_rules! to_storage {
 /// A polygon table loaded from staging: everything the generic code needs to know.
 struct PolygonTable {
     name: &'static str,
-    staging: &'static str,
+    staging: Staging,
     /// `INSERT INTO … SELECT … FROM staging` with `$1` = the batch id.
     insert: &'static str,
     /// The `ON CONFLICT …` clause that turns `insert` into the merge of an update delivery.
@@ -39,7 +66,7 @@ struct PolygonTable {
 
 const PARCEL: PolygonTable = PolygonTable {
     name: "parcel",
-    staging: "stg_parcel",
+    staging: Staging::Parcel,
     insert: concat!(
         "INSERT INTO parcel AS t (alkis_id, kennzeichen, ags, official_area_m2, geom, valid_from, import_batch_id)
          SELECT s.alkis_id, s.kennzeichen, s.ags, s.area, ",
@@ -68,7 +95,7 @@ const PARCEL: PolygonTable = PolygonTable {
 // for 589,376 buildings: 27.5 s → 16.0 s); ST_Intersects with the point stays the test.
 const BUILDING: PolygonTable = PolygonTable {
     name: "building",
-    staging: "stg_building",
+    staging: Staging::Building,
     insert: concat!(
         "INSERT INTO building AS t (alkis_id, function_code, storeys, geom, valid_from, import_batch_id, parcel_id)
          SELECT s.alkis_id, s.function_code, s.storeys, g.geom, s.valid_from, $1, coalesce(pk.id, sp.id)
@@ -95,7 +122,7 @@ const BUILDING: PolygonTable = PolygonTable {
 
 const LAND_USE: PolygonTable = PolygonTable {
     name: "land_use",
-    staging: "stg_land_use",
+    staging: Staging::LandUse,
     insert: concat!(
         "INSERT INTO land_use AS t (alkis_id, class, function_code, geom, zustand, import_batch_id)
          SELECT s.alkis_id, s.class, s.function_code, ",
@@ -137,7 +164,7 @@ async fn diagnose(
 
 /// Diagnoses every polygon staging table has: empty, wrong type, invalid, repeated ids.
 fn polygon_diagnoses(t: &PolygonTable) -> Vec<String> {
-    let s = t.staging;
+    let s = t.staging.name();
     let mut out = vec![
         format!("SELECT src, 'geometry', 'the geometry is empty' FROM {s} WHERE geom IS NULL OR ST_IsEmpty(geom) LIMIT 1"),
         format!("SELECT src, 'geometry', 'expected a polygon, found ' || GeometryType(geom) FROM {s} WHERE GeometryType(ST_Multi(geom)) <> 'MULTIPOLYGON' LIMIT 1"),
@@ -161,7 +188,7 @@ async fn repair(
         "WITH bad AS (SELECT ctid, src, ST_IsValidReason(geom) AS reason FROM {s} WHERE NOT ST_IsValid(geom))
          UPDATE {s} s SET geom = ST_CollectionExtract(ST_MakeValid(s.geom), 3)
          FROM bad WHERE s.ctid = bad.ctid RETURNING bad.src, bad.reason",
-        s = t.staging
+        s = t.staging.name()
     );
     let rows = sqlx::query(&sql)
         .fetch_all(&mut *conn)
@@ -248,7 +275,7 @@ async fn merge_polygons(
 ) -> Result<(), StoreError> {
     let staged = count(
         conn,
-        &format!("SELECT count(*) FROM {}", t.staging),
+        &format!("SELECT count(*) FROM {}", t.staging.name()),
         "counting staged rows",
     )
     .await?;
@@ -610,11 +637,12 @@ pub(crate) async fn register(
     policy: MatchPolicy,
     report: &mut ImportReport,
 ) -> Result<(), StoreError> {
-    let (stg, name) = match table {
-        Staging::Resident => ("stg_resident", "resident_count"),
-        Staging::Meter => ("stg_meter", "meter_reading"),
-        Staging::Survey => ("stg_survey", "field_survey"),
-        Staging::Report => ("stg_report", "citizen_report"),
+    let stg = table.name();
+    let name = match table {
+        Staging::Resident => "resident_count",
+        Staging::Meter => "meter_reading",
+        Staging::Survey => "field_survey",
+        Staging::Report => "citizen_report",
         _ => {
             return Err(StoreError::rejected(
                 "register",
@@ -818,5 +846,43 @@ pub(crate) async fn register(
             operation: "merging register rows",
             source: e,
         }),
+    }
+}
+
+/// Runs `sql` under a savepoint; on failure rolls back to it so diagnosis queries can run.
+pub(crate) async fn guarded(
+    conn: &mut PgConnection,
+    sql: &str,
+    batch: i64,
+    op: &'static str,
+) -> Result<Result<Vec<PgRow>, sqlx::Error>, StoreError> {
+    let mut sp = conn
+        .begin()
+        .await
+        .map_err(StoreError::query("setting a savepoint"))?;
+    match sqlx::query(sql).bind(batch).fetch_all(&mut *sp).await {
+        Ok(rows) => {
+            sp.commit()
+                .await
+                .map_err(StoreError::query("releasing a savepoint"))?;
+            Ok(Ok(rows))
+        }
+        Err(e) => {
+            sp.rollback().await.map_err(StoreError::query(op))?;
+            Ok(Err(e))
+        }
+    }
+}
+
+/// Reads the `(inserted, updated)` pair the merge statements select.
+pub(crate) fn count_pair(rows: &[PgRow]) -> TableCounts {
+    let Some(r) = rows.first() else {
+        return TableCounts::default();
+    };
+    let get = |i: usize| u64::try_from(r.try_get::<i64, _>(i).unwrap_or(0)).unwrap_or(0);
+    TableCounts {
+        inserted: get(0),
+        updated: get(1),
+        deleted: 0,
     }
 }

@@ -6,7 +6,7 @@ use sqlx::PgPool;
 
 use model::{Suitability, Verdict};
 
-use crate::{CopyBuf, StoreError};
+use crate::{CopyBuf, CopyTable, StoreError};
 
 /// A verdict to store, with the database id of its subject.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +22,31 @@ pub enum VerdictRow<'a> {
         suitability: Option<&'a Suitability>,
     },
 }
+
+/// The verdicts of a run, written by binary COPY.
+pub const VERDICT: CopyTable = CopyTable {
+    name: "verdict",
+    columns: &[
+        ("run_id", "bigint"),
+        ("building_id", "bigint"),
+        ("parcel_id", "bigint"),
+        ("class", "text"),
+        ("score", "double precision"),
+        ("confidence", "real"),
+        ("evidence", "jsonb"),
+    ],
+};
+
+/// The investor suitability of a run's plots, written by binary COPY.
+pub const PLOT_SUITABILITY: CopyTable = CopyTable {
+    name: "plot_suitability",
+    columns: &[
+        ("run_id", "bigint"),
+        ("parcel_id", "bigint"),
+        ("score", "real"),
+        ("parts", "jsonb"),
+    ],
+};
 
 /// Rows per COPY command: bounds the memory of the encoded stream.
 const COPY_CHUNK_ROWS: u64 = 50_000;
@@ -41,7 +66,7 @@ fn json<T: serde::Serialize + ?Sized>(
 
 async fn copy_chunk(
     tx: &mut sqlx::PgConnection,
-    statement: &'static str,
+    statement: &str,
     operation: &'static str,
     buf: CopyBuf,
 ) -> Result<(), StoreError> {
@@ -82,11 +107,8 @@ pub async fn save_run_after(
     verdicts: impl IntoIterator<Item = VerdictRow<'_>>,
     ready: impl std::future::Future<Output = Result<(), StoreError>>,
 ) -> Result<i64, StoreError> {
-    const VERDICTS: &str =
-        "COPY verdict (run_id, building_id, parcel_id, class, score, confidence, evidence)
-                            FROM STDIN (FORMAT binary)";
-    const SUITABILITY: &str =
-        "COPY plot_suitability (run_id, parcel_id, score, parts) FROM STDIN (FORMAT binary)";
+    let verdicts_copy = VERDICT.copy_statement();
+    let suitability_copy = PLOT_SUITABILITY.copy_statement();
     let q = StoreError::query;
     let mut tx = pool.begin().await.map_err(q("starting the run"))?;
     let run: i64 = sqlx::query_scalar(
@@ -110,7 +132,7 @@ pub async fn save_run_after(
                 suitability,
             } => (None, Some(id), verdict, suitability),
         };
-        buf.row(7).i64(run);
+        buf.row(&VERDICT).i64(run);
         match building {
             Some(b) => buf.i64(b),
             None => buf.null(),
@@ -126,7 +148,7 @@ pub async fn save_run_after(
             .bytes(&json("encoding evidence", &v.evidence)?);
         if let (Some(p), Some(s)) = (parcel, s) {
             suitable
-                .row(4)
+                .row(&PLOT_SUITABILITY)
                 .i64(run)
                 .i64(p)
                 .bytes(&(s.score as f32).to_be_bytes())
@@ -134,11 +156,17 @@ pub async fn save_run_after(
         }
         if buf.rows() >= COPY_CHUNK_ROWS {
             let full = std::mem::take(&mut buf);
-            copy_chunk(&mut tx, VERDICTS, "copying verdicts", full).await?;
+            copy_chunk(&mut tx, &verdicts_copy, "copying verdicts", full).await?;
         }
     }
-    copy_chunk(&mut tx, VERDICTS, "copying verdicts", buf).await?;
-    copy_chunk(&mut tx, SUITABILITY, "copying plot suitability", suitable).await?;
+    copy_chunk(&mut tx, &verdicts_copy, "copying verdicts", buf).await?;
+    copy_chunk(
+        &mut tx,
+        &suitability_copy,
+        "copying plot suitability",
+        suitable,
+    )
+    .await?;
 
     ready.await?;
     sqlx::query("UPDATE analysis_run SET status = 'done', finished_at = now() WHERE id = $1")

@@ -370,3 +370,33 @@ async fn good_rows_across_the_schema_are_accepted(pool: PgPool) {
         .unwrap();
     assert!((area - 600.0).abs() < 1e-6);
 }
+
+/// The column lists that binary COPY writes straight into core tables name real columns of
+/// those types, in an order the encoders follow; a migration that changes one fails here
+/// instead of in the middle of an import or a run.
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn copy_column_lists_match_the_tables(pool: PgPool) {
+    for table in [
+        store::Import::DIRECT_PARCEL,
+        store::runs::VERDICT,
+        store::runs::PLOT_SUITABILITY,
+    ] {
+        for (column, ty) in table.columns {
+            let found: Option<String> = sqlx::query_scalar(
+                "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                  WHERE a.attrelid = $1::regclass AND a.attname = $2 AND NOT a.attisdropped",
+            )
+            .bind(table.name)
+            .bind(column)
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+            assert_eq!(
+                found.as_deref(),
+                Some(*ty),
+                "{}.{column} in the COPY column list",
+                table.name
+            );
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// An ALKIS import failed; nothing of it was kept.
 #[derive(Debug, thiserror::Error)]
 pub enum AlkisError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         path: PathBuf,
         #[source]
@@ -24,7 +24,7 @@ pub enum AlkisError {
     },
     #[error("{at}: unknown coordinate reference system {srs:?}: expected urn:adv:crs:ETRS89_UTM32, urn:adv:crs:ETRS89_UTM33 or an EPSG code")]
     UnknownCrs { at: String, srs: String },
-    #[error("{path}: cannot read the zip archive: {source}")]
+    #[error("{path}: cannot read the zip archive")]
     Zip {
         path: PathBuf,
         #[source]

@@ -176,6 +176,11 @@ impl Bufs {
         };
         &mut self.tables[i].1
     }
+
+    /// Starts a row of `t` in its buffer; the values follow in `t`'s column order.
+    fn row(&mut self, t: Staging) -> &mut CopyBuf {
+        self.get(t).row(t.copy_table())
+    }
 }
 
 fn local(name: &[u8]) -> &[u8] {
@@ -291,8 +296,7 @@ impl NasReader {
                                         reason: err.to_string(),
                                     })?;
                                 let at = self.at(line, id.as_str());
-                                bufs.get(Staging::Delete)
-                                    .row(3)
+                                bufs.row(Staging::Delete)
                                     .text(&at)
                                     .text(&t)
                                     .text(id.as_str());
@@ -581,8 +585,7 @@ impl NasReader {
                 let ags = self.ags(&f)?;
                 let valid_from = self.valid_from(&f)?;
                 let geom = self.geometry(&f, default_srs)?;
-                bufs.get(Staging::Parcel)
-                    .row(7)
+                bufs.row(Staging::Parcel)
                     .text(&at)
                     .text(id.as_str())
                     .text(&kennzeichen)
@@ -594,8 +597,7 @@ impl NasReader {
                     if *key == "weistAuf" {
                         let to = AlkisId::from_urn(href)
                             .map_err(|e| self.invalid(&f, "weistAuf", e.to_string()))?;
-                        bufs.get(Staging::Link)
-                            .row(3)
+                        bufs.row(Staging::Link)
                             .text("parcel_address")
                             .text(id.as_str())
                             .text(to.as_str());
@@ -636,8 +638,7 @@ impl NasReader {
                 };
                 let valid_from = self.valid_from(&f)?;
                 let geom = self.geometry(&f, default_srs)?;
-                bufs.get(Staging::Building)
-                    .row(7)
+                bufs.row(Staging::Building)
                     .text(&at)
                     .text(id.as_str())
                     .i16(code)
@@ -649,8 +650,7 @@ impl NasReader {
                     if *key == "zeigtAuf" {
                         let to = AlkisId::from_urn(href)
                             .map_err(|e| self.invalid(&f, "zeigtAuf", e.to_string()))?;
-                        bufs.get(Staging::Link)
-                            .row(3)
+                        bufs.row(Staging::Link)
                             .text("building_address")
                             .text(id.as_str())
                             .text(to.as_str());
@@ -676,8 +676,7 @@ impl NasReader {
                 }
                 let key = street.as_deref().map(model::normalize_street);
                 let house = i32::try_from(number.number).unwrap_or(i32::MAX);
-                bufs.get(Staging::Address)
-                    .row(10)
+                bufs.row(Staging::Address)
                     .text(&at)
                     .text(id.as_str())
                     .opt_text(ags.as_deref())
@@ -704,8 +703,7 @@ impl NasReader {
                 let lage = f
                     .get("lage")
                     .ok_or_else(|| self.invalid(&f, "lage", "missing street key"))?;
-                bufs.get(Staging::Street)
-                    .row(6)
+                bufs.row(Staging::Street)
                     .text(&at)
                     .text(id.as_str())
                     .text(&ags)
@@ -718,8 +716,7 @@ impl NasReader {
                 // zustand 2100: out of operation, the mark of a brownfield.
                 let zustand = self.code(&f, "zustand")?;
                 let geom = self.geometry(&f, default_srs)?;
-                bufs.get(Staging::LandUse)
-                    .row(6)
+                bufs.row(Staging::LandUse)
                     .text(&at)
                     .text(id.as_str())
                     .text(class.feature_type())

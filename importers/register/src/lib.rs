@@ -15,7 +15,7 @@ use model::{AlkisId, HouseNumber};
 /// A register import failed; nothing of it was kept.
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         path: PathBuf,
         #[source]
@@ -282,7 +282,7 @@ fn parse_decimal(v: &str) -> Option<f64> {
 }
 
 fn encode_row(kind: Register, l: &Line<'_>, buf: &mut CopyBuf) -> Result<(), RegisterError> {
-    buf.row(kind.staging().fields());
+    buf.row(kind.staging().copy_table());
     match kind {
         Register::Residents => {
             l.address(buf)?;

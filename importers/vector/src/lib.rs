@@ -24,13 +24,13 @@ mod valid;
 /// A vector import failed; nothing of it was kept.
 #[derive(Debug, thiserror::Error)]
 pub enum VectorError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: GDAL cannot open it: {source}")]
+    #[error("{path}: GDAL cannot open it")]
     Open {
         path: PathBuf,
         #[source]
@@ -617,7 +617,7 @@ impl<'a> Sink<'a> {
             }
             _ => {}
         }
-        let fields = self.table.fields();
+        let table = self.table.copy_table();
         match self.target {
             Target::Parcels => {
                 let id = row
@@ -686,7 +686,7 @@ impl<'a> Sink<'a> {
                         let zaehler = i32::try_from(key.zaehler()).unwrap_or(i32::MAX);
                         let nenner = key.nenner().and_then(|n| i16::try_from(n).ok());
                         self.direct_buf
-                            .row(store::Import::DIRECT_PARCEL_FIELDS)
+                            .row(&store::Import::DIRECT_PARCEL)
                             .text(id.as_str())
                             .text(k)
                             .i16(gemarkung)
@@ -706,7 +706,7 @@ impl<'a> Sink<'a> {
                     }
                 }
                 self.buf
-                    .row(fields)
+                    .row(table)
                     .text(&row.at())
                     .text(id.as_str())
                     .text(k)
@@ -725,7 +725,7 @@ impl<'a> Sink<'a> {
                 let storeys = row.small("storeys", 0..=99)?;
                 let pk = row.get("parcel_kennzeichen");
                 self.buf
-                    .row(fields)
+                    .row(table)
                     .text(&row.at())
                     .text(id.as_str())
                     .i16(code)
@@ -757,7 +757,7 @@ impl<'a> Sink<'a> {
                 }
                 let house = i32::try_from(number.number).unwrap_or(i32::MAX);
                 self.buf
-                    .row(fields)
+                    .row(table)
                     .text(&row.at())
                     .opt_text(id.as_ref().map(AlkisId::as_str))
                     .opt_text(ags)
@@ -770,7 +770,7 @@ impl<'a> Sink<'a> {
                     .bytes(&ewkb);
                 if let (Some(id), Some(b)) = (id, row.alkis_id("building_alkis_id")?) {
                     self.links
-                        .row(3)
+                        .row(Staging::Link.copy_table())
                         .text("building_address_point")
                         .text(b.as_str())
                         .text(id.as_str());
@@ -791,7 +791,7 @@ impl<'a> Sink<'a> {
                 let f = row.small("function_code", 0..=9999)?;
                 let zustand = row.small("zustand", 0..=9999)?;
                 self.buf
-                    .row(fields)
+                    .row(table)
                     .text(&row.at())
                     .text(id.as_str())
                     .text(class.feature_type())
