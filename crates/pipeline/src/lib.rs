@@ -144,7 +144,11 @@ pub async fn analyze(pool: &PgPool, config: &AnalysisConfig) -> Result<RunReport
     let cores = cpu
         .zip(cpu_seconds())
         .map(|(before, after)| (after - before) / timings.classify.as_secs_f64().max(1e-9));
-    tracing::info!(seconds = timings.classify.as_secs_f64(), ?cores, "classified");
+    tracing::info!(
+        seconds = timings.classify.as_secs_f64(),
+        ?cores,
+        "classified"
+    );
 
     let t = Instant::now();
     let params = serde_json::to_value(config)?;

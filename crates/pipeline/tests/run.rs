@@ -216,7 +216,10 @@ async fn a_run_stores_what_it_reports(pool: PgPool) {
     assert_eq!(again.districts, 0);
     assert_eq!(again.stats, report.stats);
     let comparison = pipeline::compare_latest(&pool).await.unwrap().unwrap();
-    assert_eq!((comparison.older, comparison.newer), (report.run, again.run));
+    assert_eq!(
+        (comparison.older, comparison.newer),
+        (report.run, again.run)
+    );
     assert!(comparison.changes.is_empty());
     assert_eq!(
         (
@@ -228,7 +231,12 @@ async fn a_run_stores_what_it_reports(pool: PgPool) {
     );
     // Each run keeps its own figures.
     for run in [report.run, again.run] {
-        let rows = count(&pool, "SELECT count(*) FROM area_stats WHERE run_id = $1", run).await;
+        let rows = count(
+            &pool,
+            "SELECT count(*) FROM area_stats WHERE run_id = $1",
+            run,
+        )
+        .await;
         assert_eq!(rows, report.stats.len());
     }
 }
@@ -276,7 +284,11 @@ async fn a_run_is_scored_against_ground_truth(pool: PgPool) {
         err.to_string(),
         format!("{}: no column \"class\"", truth.display())
     );
-    std::fs::write(&truth, "kind,alkis_id,class\nhouse,DETHL52000000001,vacant\n").unwrap();
+    std::fs::write(
+        &truth,
+        "kind,alkis_id,class\nhouse,DETHL52000000001,vacant\n",
+    )
+    .unwrap();
     let err = pipeline::evaluate(&report, &truth).unwrap_err();
     assert_eq!(
         err.to_string(),

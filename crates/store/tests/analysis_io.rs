@@ -399,7 +399,15 @@ async fn a_run_stores_its_figures_per_town_and_district_for_the_public_view(pool
     );
 
     // The public view shows the district (not the town), rounded, with the run's day.
-    type Public = (i64, String, bool, Option<i32>, Option<f64>, Option<f64>, chrono::NaiveDate);
+    type Public = (
+        i64,
+        String,
+        bool,
+        Option<i32>,
+        Option<f64>,
+        Option<f64>,
+        chrono::NaiveDate,
+    );
     let public: Vec<Public> = sqlx::query_as(
         "SELECT id, district, suppressed, vacant, vacancy_rate, potential_dwellings, last_verified
            FROM published.district_stats",
@@ -431,4 +439,55 @@ async fn a_run_stores_its_figures_per_town_and_district_for_the_public_view(pool
         .await
         .unwrap();
     assert_eq!(left, 0);
+}
+
+/// `published.district_stats` reads `area_stats` since migration 0016, with the columns it
+/// had when it parsed the run's JSON (0008): same names, order and types.
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn the_public_district_figures_keep_their_columns(pool: PgPool) {
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT column_name::text, udt_name::text FROM information_schema.columns
+          WHERE table_schema = 'published' AND table_name = 'district_stats'
+          ORDER BY ordinal_position",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expected = [
+        ("id", "int8"),
+        ("district", "text"),
+        ("ags", "text"),
+        ("town", "text"),
+        ("suppressed", "bool"),
+        ("addresses", "int4"),
+        ("buildings", "int4"),
+        ("dwellings", "int4"),
+        ("vacant", "int4"),
+        ("partly_vacant", "int4"),
+        ("risk", "int4"),
+        ("vacancy_rate", "float8"),
+        ("gaps", "int4"),
+        ("gap_area_ha", "float8"),
+        ("potential_dwellings", "float8"),
+        ("brownfields", "int4"),
+        ("forecast_5y", "float8"),
+        ("forecast_10y", "float8"),
+        ("last_verified", "date"),
+        ("geom", "geometry"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(c, t)| (c.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(columns, expected);
+    // No published view takes figures out of the run's JSON summary any more.
+    let parsing: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'published' AND c.relkind = 'v'
+            AND pg_get_viewdef(c.oid) ~ 'summary|jsonb_array_elements|jsonb_to_record'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(parsing.is_empty(), "{parsing:?}");
 }
