@@ -381,7 +381,8 @@ async fn a_run_stores_its_figures_per_town_and_district_for_the_public_view(pool
     )
     .await
     .unwrap();
-    let stored: Vec<(Option<String>, Option<i64>, i32, f64, bool)> = sqlx::query_as(
+    type Stored = (Option<String>, Option<i64>, i32, f64, bool);
+    let stored: Vec<Stored> = sqlx::query_as(
         "SELECT ags::text, district_id, buildings, potential_dwellings, public
            FROM area_stats WHERE run_id = $1 ORDER BY district_id NULLS FIRST",
     )
