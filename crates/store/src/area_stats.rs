@@ -31,30 +31,25 @@ pub struct AreaStatsRow {
 }
 
 /// The columns of `area_stats`, in the order [`encode`] writes them: the one column list of
-/// the table's COPY.
-pub const COLUMNS: [&str; 21] = [
-    "run_id",
-    "ags",
-    "district_id",
-    "buildings",
-    "addresses",
-    "dwellings",
-    "vacant_dwellings",
-    "vacant",
-    "partly_vacant",
-    "risk",
-    "unknown",
-    "vacancy_rate",
-    "gaps",
-    "gap_area_ha",
-    "potential_dwellings",
-    "brownfields",
-    "brownfield_area_ha",
-    "underused",
-    "forecast_5y",
-    "forecast_10y",
-    "public",
-];
+/// the table's COPY (a macro, so that the statement is one constant).
+macro_rules! columns {
+    () => {
+        "run_id, ags, district_id, buildings, addresses, dwellings, vacant_dwellings, vacant, \
+         partly_vacant, risk, unknown, vacancy_rate, gaps, gap_area_ha, potential_dwellings, \
+         brownfields, brownfield_area_ha, underused, forecast_5y, forecast_10y, public"
+    };
+}
+
+const COPY: &str = concat!(
+    "COPY area_stats (",
+    columns!(),
+    ") FROM STDIN (FORMAT binary)"
+);
+
+/// The columns the COPY names, in order.
+pub fn columns() -> impl Iterator<Item = &'static str> {
+    columns!().split(',').map(str::trim)
+}
 
 /// A count as an `integer` column.
 fn count(field: &'static str, n: impl TryInto<i32>) -> Result<i32, StoreError> {
@@ -64,9 +59,9 @@ fn count(field: &'static str, n: impl TryInto<i32>) -> Result<i32, StoreError> {
     })
 }
 
-/// Encodes the rows of run `run` in the order of [`COLUMNS`].
+/// Encodes the rows of run `run` in the order of [`columns`].
 fn encode(run: i64, rows: &[AreaStatsRow]) -> Result<CopyBuf, StoreError> {
-    let fields = COLUMNS.len() as i16;
+    let fields = columns().count() as i16;
     let mut buf = CopyBuf::new();
     for s in rows {
         buf.row(fields)
@@ -110,13 +105,8 @@ pub(crate) async fn copy(
     }
     let op = "copying area statistics";
     let q = StoreError::query;
-    // Built from the constant list above only; no value reaches the statement text.
-    let statement = format!(
-        "COPY area_stats ({}) FROM STDIN (FORMAT binary)",
-        COLUMNS.join(", ")
-    );
     let buf = encode(run, rows)?;
-    let mut copy = tx.copy_in_raw(&statement).await.map_err(q(op))?;
+    let mut copy = tx.copy_in_raw(COPY).await.map_err(q(op))?;
     copy.send(buf.finish()).await.map_err(q(op))?;
     copy.finish().await.map_err(q(op))?;
     Ok(())
