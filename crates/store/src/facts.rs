@@ -204,20 +204,6 @@ pub async fn store_places(pool: &PgPool, changes: &[PlaceChange]) -> Result<u64,
     Ok(rewritten)
 }
 
-/// Loads the facts for a run, one query after the other (a caller in a hurry runs
-/// [`load_buildings`] and [`load_parcels`] side by side).
-pub async fn load(pool: &PgPool) -> Result<Facts, StoreError> {
-    let side = load_buildings(pool).await?;
-    let (parcels, places) = load_parcels(pool).await?;
-    Ok(Facts {
-        coverage: side.coverage,
-        buildings: side.buildings,
-        parcels,
-        places,
-        input_batches: side.input_batches,
-    })
-}
-
 /// Loads the buildings with their addresses, registers, surveys, reports and overrides.
 pub async fn load_buildings(pool: &PgPool) -> Result<BuildingSide, StoreError> {
     let q = |op| StoreError::query(op);

@@ -2,6 +2,7 @@
 //! status, and the bulk-load machinery of the importers (binary COPY into staging, set-based
 //! merge). Every query binds its parameters; nothing is formatted into SQL.
 
+pub mod area_stats;
 mod bulk;
 pub mod copy;
 mod direct;

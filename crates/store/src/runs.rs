@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use model::{Suitability, Verdict};
 
+use crate::area_stats::{self, AreaStatsRow};
 use crate::{CopyBuf, CopyTable, StoreError};
 
 /// A verdict to store, with the database id of its subject.
@@ -90,20 +91,19 @@ pub async fn save_run(
     summary: &serde_json::Value,
     verdicts: impl IntoIterator<Item = VerdictRow<'_>>,
 ) -> Result<i64, StoreError> {
-    save_run_after(pool, params, input_batches, summary, verdicts, async {
-        Ok(())
-    })
-    .await
+    let ready = async { Ok(()) };
+    save_run_after(pool, params, input_batches, summary, &[], verdicts, ready).await
 }
 
-/// [`save_run`] that commits the run only once `ready` (work on other connections that the
-/// run's readers rely on, such as the parcels' land use) has finished; if it fails, the run
-/// is rolled back.
+/// [`save_run`] with the run's figures per town and district (`area_stats`), that commits the
+/// run only once `ready` (work on other connections that the run's readers rely on, such as
+/// the parcels' land use) has finished; if it fails, the run is rolled back.
 pub async fn save_run_after(
     pool: &PgPool,
     params: &serde_json::Value,
     input_batches: &[i64],
     summary: &serde_json::Value,
+    stats: &[AreaStatsRow],
     verdicts: impl IntoIterator<Item = VerdictRow<'_>>,
     ready: impl std::future::Future<Output = Result<(), StoreError>>,
 ) -> Result<i64, StoreError> {
@@ -120,6 +120,7 @@ pub async fn save_run_after(
     .fetch_one(&mut *tx)
     .await
     .map_err(q("recording the run"))?;
+    area_stats::copy(&mut tx, run, stats).await?;
 
     let mut buf = CopyBuf::new();
     let mut suitable = CopyBuf::new();

@@ -8,137 +8,24 @@ use model::{Confidence, Subject, Suitability, SuitabilityPart, VacancyClass, Ver
 use sqlx::PgPool;
 use store::runs::VerdictRow;
 
-fn square(x: f64, y: f64, size: f64) -> String {
-    format!(
-        "MULTIPOLYGON((({x} {y},{x2} {y},{x2} {y2},{x} {y2},{x} {y})))",
-        x2 = x + size,
-        y2 = y + size
-    )
-}
-
-async fn town(pool: &PgPool) {
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("INSERT INTO gemarkung (land, nummer, name) VALUES (16, 4101, 'Sömmerda')")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    for (i, x) in [0.0, 20.0].into_iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO parcel (alkis_id, kennzeichen, ags, official_area_m2, geom)
-             VALUES ($1, $2, '16068051', 400, ST_GeomFromText($3, 25832))",
-        )
-        .bind(format!("DETHL5100000000{i}"))
-        .bind(format!("16410100100{:03}______", i + 1))
-        .bind(square(600_000.0 + x, 5_670_000.0, 20.0))
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    }
-    sqlx::query(
-        "INSERT INTO land_use (alkis_id, class, geom)
-         VALUES ('DETHL53000000001', 'AX_Wohnbauflaeche', ST_GeomFromText($1, 25832))",
-    )
-    .bind(square(599_990.0, 5_669_990.0, 100.0))
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO building (alkis_id, function_code, storeys, geom, parcel_id)
-         SELECT 'DETHL52000000001', 1010, 2, ST_GeomFromText($1, 25832), id
-           FROM parcel WHERE alkis_id = 'DETHL51000000000'",
-    )
-    .bind(square(600_005.0, 5_670_005.0, 10.0))
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::raw_sql(
-        "INSERT INTO address (ags, street, street_key, house_number, building_id)
-           SELECT '16068051', 'Marktstraße', 'marktstraße', 1, id FROM building;
-         INSERT INTO import_batch (kind, source, checksum, finished_at)
-           VALUES ('residents', 'ewo.csv', repeat('a', 64), now());
-         INSERT INTO resident_count (address_id, reference_date, age_0_17, age_18_64, age_65_74,
-                                     age_75_plus, import_batch_id)
-           SELECT a.id, '2024-12-31', 0, 0, 0, 2, b.id FROM address a, import_batch b;
-         INSERT INTO resident_count (address_id, reference_date, age_0_17, age_18_64, age_65_74,
-                                     age_75_plus, import_batch_id)
-           SELECT a.id, '2020-12-31', 1, 2, 0, 0, b.id FROM address a, import_batch b;",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-}
-
-#[sqlx::test(migrator = "store::MIGRATOR")]
-async fn facts_are_gathered_per_building_and_parcel(pool: PgPool) {
-    town(&pool).await;
-    // One district for the Gemarkung of both parcels; preparing twice changes nothing.
-    assert_eq!(store::facts::prepare(&pool).await.unwrap(), 1);
-    assert_eq!(store::facts::prepare(&pool).await.unwrap(), 0);
-    let facts = store::facts::load(&pool).await.unwrap();
-
-    assert!(facts.coverage.residents && !facts.coverage.electricity);
-    assert_eq!(facts.buildings.len(), 1);
-    let b = &facts.buildings[0];
-    assert!((b.footprint_m2 - 100.0).abs() < 1e-6);
-    assert_eq!(b.addresses.len(), 1);
-    assert_eq!(b.addresses[0].label, "Marktstraße 1");
-    // The newest reference date wins.
-    assert_eq!(b.addresses[0].residents.unwrap().bands, [0, 0, 0, 2]);
-
-    assert_eq!(facts.parcels.len(), 2);
-    let p = &facts.parcels[0];
-    assert_eq!(p.outline.0[0].exterior().0.len(), 5);
-    // The land use is looked up by the caller at the parcel's inner point; nothing is
-    // stored yet, so both parcels are to be written.
-    assert_eq!(
-        facts.places.inner_points[0],
-        Some(geo_types::Point::new(600_010.0, 5_670_010.0))
-    );
-    assert_eq!(facts.places.stored_land_use, vec![None, None]);
-    let areas = store::facts::land_use_areas(&pool).await.unwrap();
-    assert_eq!(areas.len(), 1);
-    assert_eq!(
-        (areas[0].class.as_str(), areas[0].zustand),
-        ("AX_Wohnbauflaeche", None)
-    );
-    let class = |_| Some(areas[0].class.as_str());
-    let changes = facts.places.changes(&facts.parcels, class);
-    assert_eq!(changes.len(), 2);
-    assert_eq!(
-        store::facts::store_places(&pool, &changes).await.unwrap(),
-        2
-    );
-    let stored = store::facts::load(&pool).await.unwrap();
-    assert_eq!(
-        stored.places.stored_land_use,
-        vec![Some("AX_Wohnbauflaeche".to_owned()); 2]
-    );
-    assert_eq!(stored.places.stored_district, vec![p.district_id; 2]);
-    assert!(stored.places.changes(&stored.parcels, class).is_empty());
-    assert_eq!(store::facts::store_places(&pool, &[]).await.unwrap(), 0);
-    let names = store::facts::area_names(&pool).await.unwrap();
-    assert_eq!(
-        names
-            .districts
-            .get(&p.district_id.unwrap())
-            .map(String::as_str),
-        Some("Sömmerda")
-    );
-    assert_eq!(names.towns.len(), 4, "the alliance's towns are known");
-    assert_eq!(facts.input_batches.len(), 1);
+/// The facts of the town in `fixtures/town.sql`, read one query after the other (the
+/// pipeline's own reading of them, in parallel and with land use, is tested in
+/// crates/pipeline/tests).
+async fn facts(pool: &PgPool) -> (store::facts::BuildingSide, Vec<model::facts::ParcelFacts>) {
+    let side = store::facts::load_buildings(pool).await.unwrap();
+    let (parcels, _) = store::facts::load_parcels(pool).await.unwrap();
+    (side, parcels)
 }
 
 fn verdict(subject: Subject, class: VacancyClass) -> Verdict {
     Verdict::new(subject, class, 1.0, Confidence::new(0.7).unwrap(), vec![]).unwrap()
 }
 
-#[sqlx::test(migrator = "store::MIGRATOR")]
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn runs_are_stored_and_compared(pool: PgPool) {
-    town(&pool).await;
-    let facts = store::facts::load(&pool).await.unwrap();
-    let b = &facts.buildings[0];
-    let (p0, p1) = (&facts.parcels[0], &facts.parcels[1]);
+    let (side, parcels) = facts(&pool).await;
+    let b = &side.buildings[0];
+    let (p0, p1) = (&parcels[0], &parcels[1]);
     let params = serde_json::json!({"as_of": "2025-01-01"});
 
     let first = [
@@ -154,7 +41,7 @@ async fn runs_are_stored_and_compared(pool: PgPool) {
     let run1 = store::runs::save_run(
         &pool,
         &params,
-        &facts.input_batches,
+        &side.input_batches,
         &serde_json::json!([]),
         [
             VerdictRow::Building {
@@ -180,7 +67,7 @@ async fn runs_are_stored_and_compared(pool: PgPool) {
     let run2 = store::runs::save_run(
         &pool,
         &params,
-        &facts.input_batches,
+        &side.input_batches,
         &serde_json::json!([]),
         [
             VerdictRow::Building {
@@ -221,11 +108,10 @@ async fn runs_are_stored_and_compared(pool: PgPool) {
     assert_eq!(stored, 4);
 }
 
-#[sqlx::test(migrator = "store::MIGRATOR")]
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn a_failing_run_leaves_nothing(pool: PgPool) {
-    town(&pool).await;
-    let facts = store::facts::load(&pool).await.unwrap();
-    let b = &facts.buildings[0];
+    let (side, parcels) = facts(&pool).await;
+    let b = &side.buildings[0];
     // A building class on a parcel id violates the verdict constraints: the whole run fails.
     let v = verdict(Subject::Building(b.alkis_id.clone()), VacancyClass::Vacant);
     let err = store::runs::save_run(
@@ -239,7 +125,7 @@ async fn a_failing_run_leaves_nothing(pool: PgPool) {
                 verdict: &v,
             },
             VerdictRow::Parcel {
-                id: facts.parcels[0].id,
+                id: parcels[0].id,
                 verdict: &v,
                 suitability: None,
             },
@@ -258,11 +144,10 @@ async fn a_failing_run_leaves_nothing(pool: PgPool) {
     assert_eq!((runs, verdicts), (0, 0));
 }
 
-#[sqlx::test(migrator = "store::MIGRATOR")]
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn a_run_waits_for_and_fails_with_the_work_it_relies_on(pool: PgPool) {
-    town(&pool).await;
-    let facts = store::facts::load(&pool).await.unwrap();
-    let b = &facts.buildings[0];
+    let (side, _) = facts(&pool).await;
+    let b = &side.buildings[0];
     let v = verdict(Subject::Building(b.alkis_id.clone()), VacancyClass::Vacant);
     let row = || VerdictRow::Building {
         id: b.id,
@@ -273,6 +158,7 @@ async fn a_run_waits_for_and_fails_with_the_work_it_relies_on(pool: PgPool) {
         &serde_json::json!({}),
         &[],
         &serde_json::json!([]),
+        &[],
         [row()],
         async {
             Err(store::StoreError::Data {
@@ -293,6 +179,7 @@ async fn a_run_waits_for_and_fails_with_the_work_it_relies_on(pool: PgPool) {
         &serde_json::json!({}),
         &[],
         &serde_json::json!([]),
+        &[],
         [row()],
         async { Ok(()) },
     )
@@ -301,11 +188,10 @@ async fn a_run_waits_for_and_fails_with_the_work_it_relies_on(pool: PgPool) {
     assert_eq!(store::runs::latest_runs(&pool).await.unwrap(), vec![run]);
 }
 
-#[sqlx::test(migrator = "store::MIGRATOR")]
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn a_run_stores_the_suitability_of_its_plots(pool: PgPool) {
-    town(&pool).await;
     store::facts::prepare(&pool).await.unwrap();
-    let facts = store::facts::load(&pool).await.unwrap();
+    let (side, parcels) = facts(&pool).await;
     // No town hall, school or shop: the town's centre is the middle of its addresses.
     let points = store::facts::amenities(&pool).await.unwrap();
     assert_eq!(
@@ -316,7 +202,7 @@ async fn a_run_stores_the_suitability_of_its_plots(pool: PgPool) {
         }
     );
 
-    let (p0, p1) = (&facts.parcels[0], &facts.parcels[1]);
+    let (p0, p1) = (&parcels[0], &parcels[1]);
     let gap = verdict(
         Subject::Parcel(p1.alkis_id.clone()),
         VacancyClass::BuildingGap,
@@ -345,7 +231,7 @@ async fn a_run_stores_the_suitability_of_its_plots(pool: PgPool) {
     let run = store::runs::save_run(
         &pool,
         &serde_json::json!({}),
-        &facts.input_batches,
+        &side.input_batches,
         &serde_json::json!([]),
         [
             VerdictRow::Parcel {
@@ -403,9 +289,8 @@ async fn a_run_stores_the_suitability_of_its_plots(pool: PgPool) {
     assert_eq!(left, 0);
 }
 
-#[sqlx::test(migrator = "store::MIGRATOR")]
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn town_halls_schools_and_shops_are_points_of_interest(pool: PgPool) {
-    town(&pool).await;
     sqlx::raw_sql(
         "INSERT INTO building (alkis_id, function_code, geom) VALUES
            ('DETHL52000000002', 3012, ST_GeomFromText('MULTIPOLYGON(((600100 5670000,600110 5670000,600110 5670010,600100 5670010,600100 5670000)))', 25832)),
@@ -430,4 +315,181 @@ async fn town_halls_schools_and_shops_are_points_of_interest(pool: PgPool) {
         vec![(600_305.0, 5_670_005.0), (600_410.0, 5_670_010.0)]
     );
     assert_eq!(xy(&points.centres), vec![(600_105.0, 5_670_005.0); 2]);
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn the_copy_of_area_stats_names_every_column_of_its_table_in_order(pool: PgPool) {
+    let columns: Vec<String> = sqlx::query_scalar(
+        "SELECT column_name::text FROM information_schema.columns
+          WHERE table_schema = 'public' AND table_name = 'area_stats' ORDER BY ordinal_position",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let copied: Vec<&str> = store::area_stats::columns().collect();
+    assert_eq!(columns, copied);
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
+async fn a_run_stores_its_figures_per_town_and_district_for_the_public_view(pool: PgPool) {
+    store::facts::prepare(&pool).await.unwrap();
+    let (side, parcels) = facts(&pool).await;
+    let district = parcels[0].district_id.unwrap();
+    let ags = parcels[0].ags;
+    let town = store::area_stats::AreaStatsRow {
+        ags,
+        buildings: 1,
+        addresses: 1,
+        ..Default::default()
+    };
+    let figures = store::area_stats::AreaStatsRow {
+        ags,
+        district_id: Some(district),
+        buildings: 7,
+        addresses: 6,
+        dwellings: 12,
+        vacant_dwellings: 3,
+        vacant: 2,
+        partly_vacant: 1,
+        risk: 1,
+        unknown: 0,
+        vacancy_rate: 0.25,
+        gaps: 1,
+        gap_area_ha: 0.04,
+        potential_dwellings: 2.345,
+        brownfields: 0,
+        brownfield_area_ha: 0.0,
+        underused: 1,
+        forecast_5y: 0.44,
+        forecast_10y: 0.96,
+        public: true,
+    };
+    let v = verdict(
+        Subject::Building(side.buildings[0].alkis_id.clone()),
+        VacancyClass::Vacant,
+    );
+    let run = store::runs::save_run_after(
+        &pool,
+        &serde_json::json!({"as_of": "2025-01-01"}),
+        &side.input_batches,
+        &serde_json::json!([]),
+        &[town, figures],
+        [VerdictRow::Building {
+            id: side.buildings[0].id,
+            verdict: &v,
+        }],
+        async { Ok(()) },
+    )
+    .await
+    .unwrap();
+    type Stored = (Option<String>, Option<i64>, i32, f64, bool);
+    let stored: Vec<Stored> = sqlx::query_as(
+        "SELECT ags::text, district_id, buildings, potential_dwellings, public
+           FROM area_stats WHERE run_id = $1 ORDER BY district_id NULLS FIRST",
+    )
+    .bind(run)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let ags = ags.map(|a| a.to_string());
+    assert_eq!(
+        stored,
+        vec![
+            (ags.clone(), None, 1, 0.0, false),
+            (ags.clone(), Some(district), 7, 2.345, true),
+        ]
+    );
+
+    // The public view shows the district (not the town), rounded, with the run's day.
+    type Public = (
+        i64,
+        String,
+        bool,
+        Option<i32>,
+        Option<f64>,
+        Option<f64>,
+        chrono::NaiveDate,
+    );
+    let public: Vec<Public> = sqlx::query_as(
+        "SELECT id, district, suppressed, vacant, vacancy_rate, potential_dwellings, last_verified
+           FROM published.district_stats",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        public,
+        vec![(
+            district,
+            "Sömmerda".to_owned(),
+            false,
+            Some(2),
+            Some(0.25),
+            Some(2.3),
+            chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()
+        )]
+    );
+
+    // The figures belong to the run.
+    sqlx::query("DELETE FROM analysis_run WHERE id = $1")
+        .bind(run)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM area_stats")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+/// `published.district_stats` reads `area_stats` since migration 0016, with the columns it
+/// had when it parsed the run's JSON (0008): same names, order and types.
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn the_public_district_figures_keep_their_columns(pool: PgPool) {
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT column_name::text, udt_name::text FROM information_schema.columns
+          WHERE table_schema = 'published' AND table_name = 'district_stats'
+          ORDER BY ordinal_position",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expected = [
+        ("id", "int8"),
+        ("district", "text"),
+        ("ags", "text"),
+        ("town", "text"),
+        ("suppressed", "bool"),
+        ("addresses", "int4"),
+        ("buildings", "int4"),
+        ("dwellings", "int4"),
+        ("vacant", "int4"),
+        ("partly_vacant", "int4"),
+        ("risk", "int4"),
+        ("vacancy_rate", "float8"),
+        ("gaps", "int4"),
+        ("gap_area_ha", "float8"),
+        ("potential_dwellings", "float8"),
+        ("brownfields", "int4"),
+        ("forecast_5y", "float8"),
+        ("forecast_10y", "float8"),
+        ("last_verified", "date"),
+        ("geom", "geometry"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(c, t)| (c.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(columns, expected);
+    // No published view takes figures out of the run's JSON summary any more.
+    let parsing: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'published' AND c.relkind = 'v'
+            AND pg_get_viewdef(c.oid) ~ 'summary|jsonb_array_elements|jsonb_to_record'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(parsing.is_empty(), "{parsing:?}");
 }

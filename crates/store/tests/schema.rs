@@ -380,6 +380,7 @@ async fn copy_column_lists_match_the_tables(pool: PgPool) {
         store::Import::DIRECT_PARCEL,
         store::runs::VERDICT,
         store::runs::PLOT_SUITABILITY,
+        store::area_stats::AREA_STATS,
     ] {
         for (column, ty) in table.columns {
             let found: Option<String> = sqlx::query_scalar(
