@@ -6,8 +6,9 @@ use std::path::Path;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::{data_bounds, lonlat_tile, pmtiles, render_mvt, vector_layers, DATA_MAX_ZOOM, TILESETS};
-
+use crate::{
+    data_bounds, lonlat_tile, pmtiles, render_mvt, vector_layers, DATA_MAX_ZOOM, TILESETS,
+};
 
 /// What `export_pmtiles` writes.
 #[derive(Debug, Clone)]

@@ -5,7 +5,9 @@
 //! render through this crate, so a served tile and an exported one are the same.
 
 mod export;
+pub mod layers;
 pub mod pmtiles;
+mod style;
 
 use std::collections::HashMap;
 use std::f64::consts::PI;
@@ -16,6 +18,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 pub use export::{export_pmtiles, ExportError, ExportOptions, ExportSummary};
+pub use style::{palette, style, StyleError, PALETTE_JSON, STYLE_JSON};
 
 /// Highest zoom a tile is served at (deeper zooms are overzoomed by the client).
 pub const MAX_ZOOM: u8 = 22;
@@ -38,9 +41,6 @@ pub struct Layer {
     /// (clipped and quantised per tile by the query around it); it filters with
     /// `(SELECT box FROM bounds)`, the index filter in EPSG:25832.
     pub sql: &'static str,
-    /// Property name and TileJSON type ("String", "Number", "Boolean"): the columns that
-    /// reach the tile, besides `id`.
-    pub fields: &'static [(&'static str, &'static str)],
 }
 
 /// A set of layers served as one tile.
@@ -52,19 +52,6 @@ pub struct Tileset {
     pub attribution: &'static str,
     pub layers: &'static [Layer],
 }
-
-const OFFER_FIELDS: &[(&str, &str)] = &[
-    ("kind", "String"),
-    ("title", "String"),
-    ("price_eur", "Number"),
-    ("area_m2", "Number"),
-    ("land_use", "String"),
-    ("alkis_id", "String"),
-    ("ags", "String"),
-    ("town", "String"),
-    ("district", "String"),
-    ("updated_on", "String"),
-];
 
 pub const TILESETS: &[Tileset] = &[Tileset {
     id: "public",
@@ -79,7 +66,6 @@ pub const TILESETS: &[Tileset] = &[Tileset {
             minzoom: 14,
             maxzoom: 22,
             sql: include_str!("../sql/parcels.sql"),
-            fields: &[("alkis_id", "String"), ("kennzeichen", "String")],
         },
         Layer {
             id: "buildings",
@@ -87,7 +73,6 @@ pub const TILESETS: &[Tileset] = &[Tileset {
             minzoom: 14,
             maxzoom: 22,
             sql: include_str!("../sql/buildings.sql"),
-            fields: &[("alkis_id", "String"), ("function_code", "Number")],
         },
         Layer {
             id: "districts",
@@ -96,26 +81,6 @@ pub const TILESETS: &[Tileset] = &[Tileset {
             minzoom: 6,
             maxzoom: 13,
             sql: include_str!("../sql/districts.sql"),
-            fields: &[
-                ("district", "String"),
-                ("town", "String"),
-                ("ags", "String"),
-                ("suppressed", "Boolean"),
-                ("addresses", "Number"),
-                ("buildings", "Number"),
-                ("dwellings", "Number"),
-                ("vacant", "Number"),
-                ("partly_vacant", "Number"),
-                ("risk", "Number"),
-                ("vacancy_rate", "Number"),
-                ("gaps", "Number"),
-                ("gap_area_ha", "Number"),
-                ("potential_dwellings", "Number"),
-                ("brownfields", "Number"),
-                ("forecast_5y", "Number"),
-                ("forecast_10y", "Number"),
-                ("last_verified", "String"),
-            ],
         },
         Layer {
             id: "plots",
@@ -124,17 +89,6 @@ pub const TILESETS: &[Tileset] = &[Tileset {
             minzoom: 12,
             maxzoom: 22,
             sql: include_str!("../sql/plots.sql"),
-            fields: &[
-                ("alkis_id", "String"),
-                ("kennzeichen", "String"),
-                ("class", "String"),
-                ("area_m2", "Number"),
-                ("land_use", "String"),
-                ("ags", "String"),
-                ("town", "String"),
-                ("district", "String"),
-                ("last_verified", "String"),
-            ],
         },
         Layer {
             id: "vacancy",
@@ -142,14 +96,6 @@ pub const TILESETS: &[Tileset] = &[Tileset {
             minzoom: 12,
             maxzoom: 22,
             sql: include_str!("../sql/vacancy.sql"),
-            fields: &[
-                ("alkis_id", "String"),
-                ("class", "String"),
-                ("ags", "String"),
-                ("town", "String"),
-                ("district", "String"),
-                ("last_verified", "String"),
-            ],
         },
         Layer {
             id: "offers",
@@ -157,7 +103,6 @@ pub const TILESETS: &[Tileset] = &[Tileset {
             minzoom: 12,
             maxzoom: 22,
             sql: include_str!("../sql/offers.sql"),
-            fields: OFFER_FIELDS,
         },
         Layer {
             id: "teilkultur",
@@ -165,7 +110,6 @@ pub const TILESETS: &[Tileset] = &[Tileset {
             minzoom: 12,
             maxzoom: 22,
             sql: include_str!("../sql/teilkultur.sql"),
-            fields: OFFER_FIELDS,
         },
         Layer {
             id: "reports",
@@ -173,11 +117,6 @@ pub const TILESETS: &[Tileset] = &[Tileset {
             minzoom: 12,
             maxzoom: 22,
             sql: include_str!("../sql/reports.sql"),
-            fields: &[
-                ("category", "String"),
-                ("text", "String"),
-                ("reported_on", "String"),
-            ],
         },
     ],
 }];
@@ -326,11 +265,23 @@ impl Tileset {
 }
 
 impl Layer {
+    /// Property name and TileJSON type ("String", "Number", "Boolean") of the columns that
+    /// reach the tile besides `id`, from the table of public layers.
+    pub fn fields(&self) -> Vec<(&'static str, &'static str)> {
+        layers::tile_layer(self.id)
+            .map(|l| l.fields().collect())
+            .unwrap_or_default()
+    }
+
     /// The columns a tile carries, from the layer's rows `f`: the id and the declared
     /// properties, nothing else.
     fn columns(&self) -> String {
         std::iter::once("f.id".to_owned())
-            .chain(self.fields.iter().map(|(name, _)| format!("f.\"{name}\"")))
+            .chain(
+                self.fields()
+                    .iter()
+                    .map(|(name, _)| format!("f.\"{name}\"")),
+            )
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -458,9 +409,9 @@ pub(crate) fn vector_layers(set: &Tileset) -> Value {
             .iter()
             .map(|l| {
                 let fields: serde_json::Map<String, Value> = l
-                    .fields
-                    .iter()
-                    .map(|(name, kind)| ((*name).to_owned(), Value::from(*kind)))
+                    .fields()
+                    .into_iter()
+                    .map(|(name, kind)| (name.to_owned(), Value::from(kind)))
                     .collect();
                 json!({
                     "id": l.id,
@@ -492,22 +443,32 @@ pub fn tilejson(set: &Tileset, base: &str, bounds: [f64; 4]) -> Value {
     })
 }
 
-/// The MapLibre style of `tiles/style.json` with its source pointing at `base`.
-pub fn style(base: &str, bounds: [f64; 4]) -> Result<Value, serde_json::Error> {
-    let mut style: Value = serde_json::from_str(include_str!("../style.json"))?;
-    if let Some(source) = style.pointer_mut("/sources/leerstand") {
-        source["tiles"] = json!([format!("{base}/tiles/public/{{z}}/{{x}}/{{y}}.mvt")]);
-        source["bounds"] = json!(bounds);
-        source["maxzoom"] = json!(DATA_MAX_ZOOM);
-    }
-    Ok(style)
-}
-
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn every_tile_layer_is_in_the_table_of_public_layers() {
+        for set in TILESETS {
+            for layer in set.layers {
+                assert!(
+                    layers::tile_layer(layer.id).is_some(),
+                    "tile layer {} is not in tiles/src/layers.rs",
+                    layer.id
+                );
+                assert!(!layer.fields().is_empty(), "{}", layer.id);
+            }
+        }
+        for l in layers::PUBLIC_LAYERS {
+            if let Some(id) = l.tile_layer {
+                assert!(
+                    TILESETS.iter().any(|s| s.layers.iter().any(|t| t.id == id)),
+                    "{id} is in the table of public layers but in no tileset"
+                );
+            }
+        }
+    }
 
     #[test]
     fn tiles_and_coordinates_agree() {
@@ -523,7 +484,7 @@ mod tests {
     fn the_layers_of_the_query_are_the_layers_described() {
         for set in TILESETS {
             for layer in set.layers {
-                for (field, _) in layer.fields {
+                for (field, _) in layer.fields() {
                     assert!(layer.sql.contains(field), "{}.{field}", layer.id);
                 }
                 // Every relation read is a view of `published` or the tile bounds.

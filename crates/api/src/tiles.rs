@@ -8,6 +8,7 @@
 
 mod cache;
 
+use ::tiles::{block_size, outside_window, Tileset, MAX_ZOOM};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -16,7 +17,6 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use ::tiles::{block_size, outside_window, Tileset, MAX_ZOOM};
 
 pub use cache::TileCache;
 use cache::{Tile, TileKey};
@@ -233,11 +233,13 @@ async fn document(
     let base = &state.config().base_url;
     let bounds = state
         .tiles()
-        .bounds(state.pool(), |pool| async move { ::tiles::data_bounds(&pool).await })
+        .bounds(state.pool(), |pool| async move {
+            ::tiles::data_bounds(&pool).await
+        })
         .await?;
     let body = if file == "style.json" {
         ::tiles::style(base, bounds).map_err(|error| {
-            tracing::error!(%error, "tiles/style.json is not JSON");
+            tracing::error!(%error, "the map style does not build");
             Problem::internal()
         })?
     } else {
