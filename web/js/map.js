@@ -1,6 +1,7 @@
-// The public map: cadastral background and vacancy layers from the server's vector tiles
-// (the GeoJSON collections when no tiles are served), district choropleth at low zoom,
-// moderated reports, Teilkultur offers, search results, the legend and the popups.
+// The public map: the style the server serves (/tiles/style.json: cadastral background,
+// vacancy layers, district choropleth at low zoom, moderated reports, Teilkultur offers) over
+// its vector tiles (the GeoJSON collections when no tiles are served), search results, the
+// legend and the popups.
 
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { allItems, get, query } from './api.js';
@@ -11,7 +12,7 @@ export { maplibregl };
 
 // The classes of the vector layers, the colours and the legend texts: all from the served
 // style (its metadata carries tiles/palette.json and the classes of the layer table), filled
-// in by start(), before the legend, the search and the planner views are built.
+// in by start(), before the legend and the search view are built.
 export const BUILDING_CLASSES = [];
 export const PLOT_CLASSES = [];
 export const COLORS = {};
