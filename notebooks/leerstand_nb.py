@@ -7,6 +7,7 @@ Every notebook starts with a papermill parameters cell (``api_url``, ``database_
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,18 +26,11 @@ DEFAULT_DATABASE_URL = "postgres://leerstand:leerstand@127.0.0.1:5432/leerstand"
 # The planner account `scripts/demo-data.sh` creates in the demo database.
 DEFAULT_PLANNER = ("planer", "demo-planer-2025")
 
-# One colour per verdict class, the same in every notebook.
-CLASS_COLOURS = {
-    "occupied": "#c8c8c8",
-    "risk": "#f2b134",
-    "unknown": "#8fb3d9",
-    "partly_vacant": "#f07d32",
-    "vacant": "#c0392b",
-    "building_gap": "#2e86c1",
-    "vacant_building_plot": "#884ea0",
-    "brownfield": "#7e5109",
-    "underused": "#48c9b0",
-}
+# One colour and legend text per verdict class: the palette of the public map
+# (tiles/palette.json), the same in the served style, the web map and every notebook.
+PALETTE = json.loads((REPO / "tiles" / "palette.json").read_text(encoding="utf-8"))
+CLASS_COLOURS = {c: entry["colour"] for c, entry in PALETTE["classes"].items()}
+CLASS_LABELS = {c: entry["en"] for c, entry in PALETTE["classes"].items()}
 BUILDING_CLASSES = ["occupied", "risk", "unknown", "partly_vacant", "vacant"]
 PLOT_CLASSES = ["building_gap", "vacant_building_plot", "brownfield", "underused"]
 
@@ -169,4 +163,4 @@ def save(s: Settings, fig: plt.Figure, name: str) -> Path:
 def legend_handles(classes: list[str]) -> list:
     from matplotlib.patches import Patch
 
-    return [Patch(facecolor=CLASS_COLOURS[c], edgecolor="none", label=c.replace("_", " ")) for c in classes]
+    return [Patch(facecolor=CLASS_COLOURS[c], edgecolor="none", label=CLASS_LABELS[c]) for c in classes]

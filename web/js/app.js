@@ -4,7 +4,7 @@
 import { t, translatePage, switchLanguage, formatPercent, formatNumber } from './i18n.js';
 import { allItems, get } from './api.js';
 import { h, fill, $, $$ } from './dom.js';
-import { VacancyMap, COLORS, RATE_STEPS, BUILDING_CLASSES, PLOT_CLASSES } from './map.js';
+import { VacancyMap, COLORS, RATE_STEPS, BUILDING_CLASSES, PLOT_CLASSES, PALETTE, classLabel } from './map.js';
 import { SearchView } from './search.js';
 import { ReportView } from './report.js';
 import { TeilkulturView } from './teilkultur.js';
@@ -115,14 +115,14 @@ class App {
       const next = RATE_STEPS[i + 1]?.[0];
       const text = next === undefined ? `≥ ${formatPercent(v, 0)}` : `${formatNumber(v * 100)}–${formatPercent(next, 0)}`;
       return h('li', {}, h('span', { class: 'swatch', style: `--c:${c}`, 'aria-hidden': 'true' }), text);
-    }), h('li', {}, h('span', { class: 'swatch', style: '--c:#d6d6d6', 'aria-hidden': 'true' }), t('map.districts.suppressed')));
+    }), h('li', {}, h('span', { class: 'swatch', style: `--c:${PALETTE.vacancy_rate.suppressed}`, 'aria-hidden': 'true' }), t('map.districts.suppressed')));
     fill(panel,
       h('p', { class: 'intro' }, t('map.intro')),
       h('h2', {}, t('map.legend')),
       h('fieldset', { class: 'legend' },
         h('legend', {}, t('map.layers')),
         h('ul', {},
-          [...BUILDING_CLASSES, ...PLOT_CLASSES].map((c) => toggle(c, t(`class.${c}`), { color: COLORS[c], shape: BUILDING_CLASSES.includes(c) ? 'solid' : 'plot' })),
+          [...BUILDING_CLASSES, ...PLOT_CLASSES].map((c) => toggle(c, classLabel(c), { color: COLORS[c], shape: BUILDING_CLASSES.includes(c) ? 'solid' : 'plot' })),
           toggle('teilkultur', t('map.teilkultur'), { color: COLORS.teilkultur, shape: 'plot' }),
           toggle('reports', t('map.reports'), { color: COLORS.reports, shape: 'dot' }),
           toggle('districts', t('map.districts'), { color: RATE_STEPS[3][1] }))),

@@ -1,37 +1,29 @@
-// The public map: cadastral background and vacancy layers from the server's vector tiles
-// (the GeoJSON collections when no tiles are served), district choropleth at low zoom,
-// moderated reports, Teilkultur offers, search results, the legend and the popups.
+// The public map: the style the server serves (/tiles/style.json: cadastral background,
+// vacancy layers, district choropleth at low zoom, moderated reports, Teilkultur offers) over
+// its vector tiles (the GeoJSON collections when no tiles are served), search results, the
+// legend and the popups.
 
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { allItems, get, query } from './api.js';
 import { h, fill, facts } from './dom.js';
-import { t, className, formatParcel, landUseName, formatArea, formatDate, formatPercent, formatEur } from './i18n.js';
+import { t, lang, className, formatParcel, landUseName, formatArea, formatDate, formatPercent, formatEur } from './i18n.js';
 
 export { maplibregl };
 
-export const BUILDING_CLASSES = ['vacant', 'partly_vacant'];
-export const PLOT_CLASSES = ['building_gap', 'vacant_building_plot', 'brownfield', 'underused'];
+// The classes of the vector layers, the colours and the legend texts: all from the served
+// style (its metadata carries tiles/palette.json and the classes of the layer table), filled
+// in by start(), before the legend and the search view are built.
+export const BUILDING_CLASSES = [];
+export const PLOT_CLASSES = [];
+export const COLORS = {};
+// Vacancy rate classes of the district choropleth: [rate from, colour].
+export const RATE_STEPS = [];
+export const PALETTE = {};
 
-// Colours checked for contrast against the light background and for telling apart with
-// the common colour-vision deficiencies (red/blue/brown/purple/olive differ in lightness).
-export const COLORS = {
-  vacant: '#c62828',
-  partly_vacant: '#ef6c00',
-  building_gap: '#1565c0',
-  vacant_building_plot: '#6a1b9a',
-  brownfield: '#6d4c41',
-  underused: '#827717',
-  teilkultur: '#00796b',
-  reports: '#ad1457',
-  search: '#0d47a1',
-};
-
-// Vacancy rate classes of the district choropleth.
-export const RATE_STEPS = [
-  [0, '#fff0ee'], [0.03, '#fcc5c0'], [0.06, '#f768a1'], [0.09, '#c51b8a'], [0.12, '#7a0177'],
-];
-const SUPPRESSED = '#d6d6d6';
-const DETAIL_ZOOM = 12.5;
+/** The legend text of a class, from the palette. */
+export function classLabel(c) {
+  return PALETTE.classes?.[c]?.[lang] ?? className(c);
+}
 
 /** Layer ids whose features open a popup, in priority order (topmost first). */
 const INTERACTIVE = ['search-fill', 'reports-point', 'teilkultur-fill', 'vacancy-fill', 'plots-fill', 'districts-fill'];
@@ -53,10 +45,12 @@ export class VacancyMap {
     this.mode = layers ? 'tiles' : 'geojson';
     this.tileLayerNames = layers;
     const start = this.config.start;
+    const served = await get(this.config.style || '/tiles/style.json');
+    usePalette(served.metadata);
     const base = this.config.basemap ? await get(this.config.basemap).catch(() => null) : null;
     this.map = new maplibregl.Map({
       container: this.container,
-      style: this.style(base),
+      style: this.style(served, base),
       center: start.center,
       zoom: start.zoom,
       maxZoom: 19,
@@ -103,61 +97,28 @@ export class VacancyMap {
     }
   }
 
-  /** Source and source-layer of one of our layers, in either mode. */
-  src(name) {
-    if (this.mode === 'tiles') {
-      const names = this.tileLayerNames;
-      // Teilkultur may come as its own layer or as offers of kind interim_use.
-      const layer = names.includes(name) ? name : (name === 'teilkultur' && names.includes('offers') ? 'offers' : name);
-      return { source: 'public', 'source-layer': layer };
-    }
-    return { source: name };
-  }
-
-  teilkulturFilter() {
-    const own = this.mode === 'geojson' || this.tileLayerNames.includes('teilkultur');
-    return own ? ['literal', true] : ['==', ['get', 'kind'], 'interim_use'];
-  }
-
-  style(base = null) {
+  /**
+   * The served style as this page draws it: in tiles mode its source reads the TileJSON of
+   * this page's server (the served tile URL names the server's configured base URL); without
+   * tiles each source layer becomes a GeoJSON source of the same name, filled from the
+   * collections. On top come the layers that are not data: search results and the selection.
+   */
+  style(served, base = null) {
     const empty = { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'id' };
-    const sources = {
-      search: { ...empty },
-      selected: { ...empty },
-    };
+    const sources = {};
+    let layers = served.layers;
     if (this.mode === 'tiles') {
-      sources.public = { type: 'vector', url: this.config.tiles };
+      sources.leerstand = { type: 'vector', url: this.config.tiles };
     } else {
-      for (const name of ['parcels', 'buildings', 'vacancy', 'plots', 'districts', 'reports', 'teilkultur']) sources[name] = { ...empty };
+      layers = layers.map(({ 'source-layer': name, ...layer }) => {
+        if (layer.source !== 'leerstand') return layer;
+        sources[name] ??= { ...empty };
+        return { ...layer, source: name };
+      });
     }
-    const classFilter = (classes) => ['in', ['get', 'class'], ['literal', classes]];
-    const classColor = (classes) => ['match', ['get', 'class'], ...classes.flatMap((c) => [c, COLORS[c]]), '#888'];
-    const rate = ['step', ['to-number', ['coalesce', ['get', 'vacancy_rate'], 0]], ...RATE_STEPS.flatMap(([v, c], i) => (i === 0 ? [c] : [v, c]))];
-    const suppressed = ['any', ['==', ['get', 'suppressed'], true], ['==', ['to-string', ['get', 'suppressed']], 'true']];
-    const layers = [
-      { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
-      { id: 'parcels-fill', type: 'fill', ...this.src('parcels'), minzoom: 14, paint: { 'fill-color': '#fbfaf6', 'fill-opacity': 0.6 } },
-      { id: 'parcels-line', type: 'line', ...this.src('parcels'), minzoom: 14, paint: { 'line-color': '#b9b2a4', 'line-width': ['interpolate', ['linear'], ['zoom'], 14, 0.3, 18, 1] } },
-      { id: 'buildings', type: 'fill', ...this.src('buildings'), minzoom: 14, paint: { 'fill-color': '#c9c4bb', 'fill-outline-color': '#a29c91' } },
-      { id: 'districts-fill', type: 'fill', ...this.src('districts'), maxzoom: 14,
-        paint: { 'fill-color': ['case', suppressed, SUPPRESSED, rate],
-          'fill-opacity': ['interpolate', ['linear'], ['zoom'], 11, 0.75, DETAIL_ZOOM, 0.35, 14, 0] } },
-      { id: 'districts-line', type: 'line', ...this.src('districts'), paint: { 'line-color': '#5d4037', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.6, 14, 1.6], 'line-dasharray': [3, 2] } },
-      { id: 'plots-fill', type: 'fill', ...this.src('plots'), minzoom: DETAIL_ZOOM - 0.5, filter: classFilter(PLOT_CLASSES),
-        paint: { 'fill-color': classColor(PLOT_CLASSES), 'fill-opacity': 0.45 } },
-      { id: 'plots-line', type: 'line', ...this.src('plots'), minzoom: DETAIL_ZOOM - 0.5, filter: classFilter(PLOT_CLASSES),
-        paint: { 'line-color': classColor(PLOT_CLASSES), 'line-width': 1.5 } },
-      { id: 'vacancy-fill', type: 'fill', ...this.src('vacancy'), minzoom: DETAIL_ZOOM - 0.5, filter: classFilter(BUILDING_CLASSES),
-        paint: { 'fill-color': classColor(BUILDING_CLASSES), 'fill-opacity': 0.9 } },
-      { id: 'vacancy-line', type: 'line', ...this.src('vacancy'), minzoom: 15, filter: classFilter(BUILDING_CLASSES),
-        paint: { 'line-color': '#3e0d0d', 'line-width': 0.8 } },
-      { id: 'teilkultur-fill', type: 'fill', ...this.src('teilkultur'), filter: this.teilkulturFilter(),
-        paint: { 'fill-color': COLORS.teilkultur, 'fill-opacity': 0.35 } },
-      { id: 'teilkultur-line', type: 'line', ...this.src('teilkultur'), filter: this.teilkulturFilter(),
-        paint: { 'line-color': COLORS.teilkultur, 'line-width': 3 } },
-      { id: 'reports-point', type: 'circle', ...this.src('reports'),
-        paint: { 'circle-color': COLORS.reports, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 4, 16, 8],
-          'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
+    sources.search = { ...empty };
+    sources.selected = { ...empty };
+    const own = [
       { id: 'search-fill', type: 'fill', source: 'search', paint: { 'fill-color': COLORS.search, 'fill-opacity': 0.25 } },
       { id: 'search-line', type: 'line', source: 'search',
         paint: { 'line-color': COLORS.search, 'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 5, 2.5] } },
@@ -170,10 +131,10 @@ export class VacancyMap {
         ...base,
         version: 8,
         sources: { ...base.sources, ...sources },
-        layers: [...base.layers, ...layers.slice(1)],
+        layers: [...base.layers, ...layers.filter((l) => l.type !== 'background'), ...own],
       };
     }
-    return { version: 8, sources, layers };
+    return { version: 8, name: served.name, metadata: served.metadata, sources, layers: [...layers, ...own] };
   }
 
   /** Without vector tiles: the public collections as GeoJSON (the four towns are small). */
@@ -294,6 +255,18 @@ export class VacancyMap {
   goTo(center, zoom) {
     this.map.jumpTo({ center, zoom });
   }
+}
+
+/** Takes the classes and the palette from the served style's metadata. */
+function usePalette(metadata) {
+  const palette = metadata['leerstand:palette'];
+  const classes = metadata['leerstand:classes'];
+  BUILDING_CLASSES.splice(0, BUILDING_CLASSES.length, ...classes.vacancy);
+  PLOT_CLASSES.splice(0, PLOT_CLASSES.length, ...classes.plots);
+  for (const [c, entry] of Object.entries(palette.classes)) COLORS[c] = entry.colour;
+  Object.assign(COLORS, palette.layers);
+  RATE_STEPS.splice(0, RATE_STEPS.length, ...palette.vacancy_rate.steps);
+  Object.assign(PALETTE, palette);
 }
 
 /** The public id of a rendered feature: the ALKIS id of buildings and plots (tiles carry it

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 use axum::extract::{RawQuery, State};
 use axum::http::header;
@@ -12,11 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
+use tiles::layers::PUBLIC_LAYERS;
 
 use crate::problem::Path;
 use crate::{AppState, Problem};
 
-/// One public collection: a view of schema `published` and the columns it may show.
+/// One public collection: a view of schema `published` and the columns it may show, from
+/// the table of public layers (`tiles::layers`).
 #[derive(Debug)]
 pub(crate) struct Collection {
     pub id: &'static str,
@@ -27,126 +30,31 @@ pub(crate) struct Collection {
     /// A fixed condition of the collection, or "true".
     pub condition: &'static str,
     /// Columns shown as properties, with their JSON schema type; each may be filtered on.
-    pub properties: &'static [(&'static str, &'static str)],
+    pub properties: Vec<(&'static str, &'static str)>,
 }
 
-pub(crate) const COLLECTIONS: &[Collection] = &[
-    Collection {
-        id: "vacancy",
-        title: "Leerstand",
-        description: "Vacant and partly vacant buildings whose publication is allowed \
-                      (owner consent or § 200 (3) BauGB notice without objection).",
-        view: "published.vacancy",
-        condition: "true",
-        properties: &[
-            ("class", "string"),
-            ("ags", "string"),
-            ("town", "string"),
-            ("district", "string"),
-            ("last_verified", "string"),
-        ],
-    },
-    Collection {
-        id: "plots",
-        title: "Baulücken und Brachen",
-        description: "Building gaps, brownfields, underused plots and plots of vacant \
-                      buildings whose publication is allowed.",
-        view: "published.plot",
-        condition: "true",
-        properties: &[
-            ("kennzeichen", "string"),
-            ("class", "string"),
-            ("area_m2", "number"),
-            ("land_use", "string"),
-            ("ags", "string"),
-            ("town", "string"),
-            ("district", "string"),
-            ("last_verified", "string"),
-        ],
-    },
-    Collection {
-        id: "offers",
-        title: "Angebote",
-        description: "Plots and buildings on offer for sale or lease.",
-        view: "published.offer",
-        condition: "kind <> 'interim_use'",
-        properties: OFFER_PROPERTIES,
-    },
-    Collection {
-        id: "teilkultur",
-        title: "Teilkultur",
-        description: "Interim-use offers: vacant spaces for clubs, artists and start-ups.",
-        view: "published.offer",
-        condition: "kind = 'interim_use'",
-        properties: OFFER_PROPERTIES,
-    },
-    Collection {
-        id: "reports",
-        title: "Meldungen",
-        description: "Moderated citizen reports, with the moderator's text only.",
-        view: "published.report",
-        condition: "true",
-        properties: &[
-            ("category", "string"),
-            ("text", "string"),
-            ("reported_on", "string"),
-        ],
-    },
-    Collection {
-        id: "districts",
-        title: "Ortsteile",
-        description: "Figures per district from the latest analysis; withheld (suppressed) \
-                      where a district has fewer than five addresses.",
-        view: "published.district_stats",
-        condition: "true",
-        properties: &[
-            ("district", "string"),
-            ("ags", "string"),
-            ("town", "string"),
-            ("suppressed", "boolean"),
-            ("addresses", "integer"),
-            ("buildings", "integer"),
-            ("dwellings", "integer"),
-            ("vacant", "integer"),
-            ("partly_vacant", "integer"),
-            ("risk", "integer"),
-            ("vacancy_rate", "number"),
-            ("gaps", "integer"),
-            ("gap_area_ha", "number"),
-            ("potential_dwellings", "number"),
-            ("brownfields", "integer"),
-            ("forecast_5y", "number"),
-            ("forecast_10y", "number"),
-            ("last_verified", "string"),
-        ],
-    },
-    Collection {
-        id: "parcels",
-        title: "Flurstücke",
-        description: "The cadastral parcels (ALKIS open data): shape and key only.",
-        view: "published.parcel",
-        condition: "true",
-        properties: &[("kennzeichen", "string"), ("ags", "string")],
-    },
-];
-
-const OFFER_PROPERTIES: &[(&str, &str)] = &[
-    ("kind", "string"),
-    ("title", "string"),
-    ("description", "string"),
-    ("price_eur", "number"),
-    ("zoning_note", "string"),
-    ("parcel", "string"),
-    ("area_m2", "number"),
-    ("land_use", "string"),
-    ("ags", "string"),
-    ("town", "string"),
-    ("district", "string"),
-    ("updated_on", "string"),
-];
+/// The collections, in the order of the table of public layers.
+pub(crate) fn all_collections() -> &'static [Collection] {
+    static COLLECTIONS: OnceLock<Vec<Collection>> = OnceLock::new();
+    COLLECTIONS.get_or_init(|| {
+        PUBLIC_LAYERS
+            .iter()
+            .filter_map(|l| {
+                Some(Collection {
+                    id: l.collection?,
+                    title: l.title,
+                    description: l.description,
+                    view: l.view,
+                    condition: l.condition,
+                    properties: l.properties().collect(),
+                })
+            })
+            .collect()
+    })
+}
 
 pub(crate) fn collection(id: &str) -> Result<&'static Collection, Problem> {
-    COLLECTIONS
+    all_collections()
         .iter()
         .find(|c| c.id == id)
         .ok_or_else(|| Problem::not_found(format!("no collection {id:?}")))
@@ -260,7 +168,7 @@ async fn collections(State(state): State<AppState>) -> impl IntoResponse {
     let bbox = extent(&state).await;
     axum::Json(json!({
         "links": [link(format!("{base}/collections"), "self", "application/json", "Collections")],
-        "collections": COLLECTIONS.iter().map(|c| collection_json(base, c, bbox)).collect::<Vec<_>>()
+        "collections": all_collections().iter().map(|c| collection_json(base, c, bbox)).collect::<Vec<_>>()
     }))
 }
 
@@ -627,7 +535,7 @@ async fn item(
 
 pub(crate) fn openapi_paths() -> Value {
     let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {
-        "type": "string", "enum": COLLECTIONS.iter().map(|c| c.id).collect::<Vec<_>>()}});
+        "type": "string", "enum": all_collections().iter().map(|c| c.id).collect::<Vec<_>>()}});
     let items_params = json!([
         id_param,
         {"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
@@ -704,9 +612,9 @@ mod tests {
 
     #[test]
     fn every_collection_reads_a_published_view() {
-        for c in COLLECTIONS {
+        for c in all_collections() {
             assert!(c.view.starts_with("published."), "{}", c.id);
-            for (name, _) in c.properties {
+            for (name, _) in &c.properties {
                 assert!(name
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()));

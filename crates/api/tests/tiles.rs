@@ -664,18 +664,18 @@ async fn the_pmtiles_export_reads_back(pool: PgPool) {
     let dir = std::env::temp_dir().join(format!("leerstand-tiles-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("public.pmtiles");
-    let options = api::tiles::ExportOptions {
+    let options = ::tiles::ExportOptions {
         min_zoom: 10,
         max_zoom: 16,
-        ..api::tiles::ExportOptions::default()
+        ..::tiles::ExportOptions::default()
     };
-    let summary = api::tiles::export_pmtiles(&pool, &path, &options, &|_, _| {})
+    let summary = ::tiles::export_pmtiles(&pool, &path, &options, &|_, _| {})
         .await
         .unwrap();
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 
-    let reader = api::tiles::pmtiles::Reader::new(&bytes).unwrap();
+    let reader = ::tiles::pmtiles::Reader::new(&bytes).unwrap();
     let h = &reader.header;
     assert_eq!(*h, summary.header);
     assert_eq!((h.extent.min_zoom, h.extent.max_zoom), (10, 16));
@@ -716,7 +716,7 @@ async fn the_pmtiles_export_reads_back(pool: PgPool) {
 /// of every layer band, for tiles on both sides of block edges.
 #[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn a_block_renders_what_single_tiles_render(pool: PgPool) {
-    let set = &api::tiles::TILESETS[0];
+    let set = &::tiles::TILESETS[0];
     let (w, s) = lonlat(&pool, 647900.0, 5669800.0).await;
     let (e, n) = lonlat(&pool, 648300.0, 5670050.0).await;
     let mut compared = 0;
@@ -725,11 +725,11 @@ async fn a_block_renders_what_single_tiles_render(pool: PgPool) {
         let (x1, y1) = lonlat_tile(z, e, s);
         for x in x0..=x1 {
             for y in y0..=y1 {
-                let single = api::tiles::render_mvt(&pool, set, z, x, y).await.unwrap();
-                let block = api::tiles::render_block_mvt(&pool, set, z, x, y)
+                let single = ::tiles::render_mvt(&pool, set, z, x, y).await.unwrap();
+                let block = ::tiles::render_block_mvt(&pool, set, z, x, y)
                     .await
                     .unwrap();
-                let n = api::tiles::block_size(z);
+                let n = ::tiles::block_size(z);
                 assert_eq!(block.len() as u32, n * n, "{z}/{x}/{y}");
                 for (bx, by, _) in &block {
                     assert!(bx / n == x / n && by / n == y / n, "{z}/{x}/{y}: {bx}/{by}");

@@ -43,7 +43,7 @@ pub async fn run(cmd: TilesCommand, database_url: &str) -> anyhow::Result<()> {
     let args = match cmd {
         TilesCommand::Export(args) => args,
         TilesCommand::Sql { zoom, block } => {
-            let set = &api::tiles::TILESETS[0];
+            let set = &::tiles::TILESETS[0];
             let sql = if block {
                 set.block_sql(zoom)
             } else {
@@ -57,11 +57,11 @@ pub async fn run(cmd: TilesCommand, database_url: &str) -> anyhow::Result<()> {
     };
     let pool = store::connect(database_url).await?;
     store::migrate(&pool).await?;
-    let options = api::tiles::ExportOptions {
+    let options = ::tiles::ExportOptions {
         min_zoom: args.min_zoom,
         max_zoom: args.max_zoom,
         concurrency: args.jobs,
-        ..api::tiles::ExportOptions::default()
+        ..::tiles::ExportOptions::default()
     };
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
     if let Ok(style) = ProgressStyle::with_template(
@@ -70,7 +70,7 @@ pub async fn run(cmd: TilesCommand, database_url: &str) -> anyhow::Result<()> {
         bar.set_style(style);
     }
     let started = Instant::now();
-    let summary = api::tiles::export_pmtiles(&pool, &args.pmtiles, &options, &|done, total| {
+    let summary = ::tiles::export_pmtiles(&pool, &args.pmtiles, &options, &|done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })

@@ -25,7 +25,7 @@ const TILE_TYPE_MVT: u8 = 1;
 /// An error reading or writing an archive.
 #[derive(Debug, thiserror::Error)]
 pub enum PmtilesError {
-    #[error("{path}: {source}")]
+    #[error("PMTiles archive {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
