@@ -546,14 +546,14 @@ pub(crate) fn openapi_paths() -> Value {
          "schema": {"type": "integer", "minimum": 0, "default": 0}}
     ]);
     json!({
-        "/": crate::ops::get_op("Landing page.", "application/json", json!([])),
-        "/conformance": crate::ops::get_op("Conformance classes.", "application/json", json!([])),
-        "/collections": crate::ops::get_op("The public collections.", "application/json", json!([])),
-        "/collections/{id}": crate::ops::get_op("One collection.", "application/json", json!([id_param])),
-        "/collections/{id}/items": crate::ops::get_op(
+        "/": crate::openapi::get_op("Landing page.", "application/json", json!([])),
+        "/conformance": crate::openapi::get_op("Conformance classes.", "application/json", json!([])),
+        "/collections": crate::openapi::get_op("The public collections.", "application/json", json!([])),
+        "/collections/{id}": crate::openapi::get_op("One collection.", "application/json", json!([id_param])),
+        "/collections/{id}/items": crate::openapi::get_op(
             "Features of a collection; any property of the collection filters by equality.",
             GEOJSON, items_params),
-        "/collections/{id}/items/{featureId}": crate::ops::get_op("One feature.", GEOJSON, json!([
+        "/collections/{id}/items/{featureId}": crate::openapi::get_op("One feature.", GEOJSON, json!([
             id_param,
             {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}
         ]))

@@ -9,6 +9,7 @@ pub mod auth;
 mod features;
 mod limits;
 mod metrics;
+mod openapi;
 mod ops;
 mod planner;
 mod problem;

@@ -104,22 +104,8 @@ pub(crate) fn document(base_url: &str) -> Value {
     })
 }
 
-/// A GET operation that answers JSON, for the path tables of each part.
-pub(crate) fn get_op(summary: &str, media: &str, parameters: Value) -> Value {
-    json!({
-        "get": {
-            "summary": summary,
-            "parameters": parameters,
-            "responses": {
-                "200": {"description": "OK", "content": {media: {}}},
-                "400": {"$ref": "#/components/responses/Problem"},
-                "503": {"$ref": "#/components/responses/Problem"}
-            }
-        }
-    })
-}
-
 fn ops_paths() -> Value {
+    use crate::openapi::get_op;
     json!({
         "/health": get_op("The process is alive.", "application/json", json!([])),
         "/ready": get_op("The database is reachable.", "application/json", json!([])),

@@ -254,7 +254,7 @@ pub(crate) fn unprocessable(detail: impl Into<String>) -> Problem {
 pub(crate) fn openapi_paths() -> Value {
     let q = |name: &str, kind: &str| json!({"name": name, "in": "query", "required": false, "schema": {"type": kind}});
     json!({
-        "/search/plots": crate::ops::get_op(
+        "/search/plots": crate::openapi::get_op(
             "Search released plots by town, area, class, land use, distance and suitability.",
             "application/geo+json",
             json!([q("town", "string"), q("min_area", "number"), q("max_area", "number"),
@@ -263,7 +263,7 @@ pub(crate) fn openapi_paths() -> Value {
                    q("min_score", "number"),
                    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["score", "area", "distance"]}},
                    q("limit", "integer"), q("offset", "integer")])),
-        "/plots/{id}": crate::ops::get_op("A released plot with suitability parts and offers.",
+        "/plots/{id}": crate::openapi::get_op("A released plot with suitability parts and offers.",
             "application/geo+json",
             json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}])),
         "/offers/{id}/enquiries": {"post": {

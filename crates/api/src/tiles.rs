@@ -263,7 +263,7 @@ pub(crate) fn openapi_paths() -> Value {
         json!({"name": name, "in": "path", "required": true,
                "schema": {"type": "integer", "minimum": 0, "maximum": max}})
     };
-    let mut tile_op = crate::ops::get_op(
+    let mut tile_op = crate::openapi::get_op(
         "One vector tile (gzip when accepted); 204 when empty, 304 for a matching ETag.",
         MVT,
         json!([
@@ -277,9 +277,9 @@ pub(crate) fn openapi_paths() -> Value {
     tile_op["get"]["responses"]["304"] = json!({"description": "Not modified."});
     tile_op["get"]["responses"]["404"] = json!({"$ref": "#/components/responses/Problem"});
     json!({
-        "/tiles/{tileset}.json": crate::ops::get_op("TileJSON 3.0.0 of a tileset.", "application/json", json!([set_param])),
+        "/tiles/{tileset}.json": crate::openapi::get_op("TileJSON 3.0.0 of a tileset.", "application/json", json!([set_param])),
         "/tiles/{tileset}/{z}/{x}/{y}.mvt": tile_op,
-        "/tiles/style.json": crate::ops::get_op("MapLibre style of the public map.", "application/json", json!([]))
+        "/tiles/style.json": crate::openapi::get_op("MapLibre style of the public map.", "application/json", json!([]))
     })
 }
 
