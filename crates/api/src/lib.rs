@@ -143,7 +143,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(search::routes())
         .merge(reports::routes())
-        .merge(planner::routes());
+        .merge(planner::routes(state.clone()));
     let router = match web_root {
         Some(root) => router.fallback_service(
             tower_http::services::ServeDir::new(root).append_index_html_on_directories(true),
