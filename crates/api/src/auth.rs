@@ -3,8 +3,8 @@
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Duration, Utc};

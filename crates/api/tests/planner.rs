@@ -1402,7 +1402,11 @@ async fn a_kindelbrueck_planner_sees_and_changes_nothing_of_soemmerda(pool: PgPo
             refused += 1;
         }
     }
-    assert_eq!(snapshot(&pool).await, before, "a refused request changed nothing");
+    assert_eq!(
+        snapshot(&pool).await,
+        before,
+        "a refused request changed nothing"
+    );
     // Every refusal is audited with the attempt.
     let audited: Vec<(String, String, Value)> = sqlx::query_as(
         "SELECT actor, action, details FROM audit_log WHERE action = 'refused' ORDER BY id",
@@ -1418,8 +1422,14 @@ async fn a_kindelbrueck_planner_sees_and_changes_nothing_of_soemmerda(pool: PgPo
         .iter()
         .map(|(_, _, d)| d["attempted"].as_str().unwrap())
         .collect();
-    assert!(attempts.contains(&"POST /planner/cases/1/status"), "{attempts:?}");
-    assert!(attempts.contains(&"GET /planner/offers/1/enquiries"), "{attempts:?}");
+    assert!(
+        attempts.contains(&"POST /planner/cases/1/status"),
+        "{attempts:?}"
+    );
+    assert!(
+        attempts.contains(&"GET /planner/offers/1/enquiries"),
+        "{attempts:?}"
+    );
 
     // A whole-town notice for Sömmerda, a Sömmerda building in a Kindelbrück offer, a
     // percent-encoded id: refused as well.
@@ -1437,8 +1447,10 @@ async fn a_kindelbrueck_planner_sees_and_changes_nothing_of_soemmerda(pool: PgPo
         Method::POST,
         "/planner/offers",
         Some(&token),
-        Some(json!({"parcel": "DETHKINDELP00020", "building": "DETHFIXTUREB0001",
-                    "kind": "sale", "title": "x"})),
+        Some(
+            json!({"parcel": "DETHKINDELP00020", "building": "DETHFIXTUREB0001",
+                    "kind": "sale", "title": "x"}),
+        ),
     )
     .await;
     assert_eq!(status, 403);
@@ -1469,7 +1481,14 @@ async fn a_kindelbrueck_planner_sees_and_changes_nothing_of_soemmerda(pool: PgPo
         assert_eq!(list["items"][0]["id"], expected, "{path}: {list}");
     }
     ok(&s, Method::GET, "/planner/cases/20", &token, None).await;
-    ok(&s, Method::GET, "/planner/offers/20/enquiries", &token, None).await;
+    ok(
+        &s,
+        Method::GET,
+        "/planner/offers/20/enquiries",
+        &token,
+        None,
+    )
+    .await;
     ok(
         &s,
         Method::POST,
@@ -1494,7 +1513,14 @@ async fn a_kindelbrueck_planner_sees_and_changes_nothing_of_soemmerda(pool: PgPo
         Some(json!({"title": "Wohnhaus am Markt"})),
     )
     .await;
-    ok(&s, Method::POST, "/planner/enquiries/20/forward", &token, None).await;
+    ok(
+        &s,
+        Method::POST,
+        "/planner/enquiries/20/forward",
+        &token,
+        None,
+    )
+    .await;
     ok(
         &s,
         Method::POST,
@@ -1511,7 +1537,14 @@ async fn a_kindelbrueck_planner_sees_and_changes_nothing_of_soemmerda(pool: PgPo
         Some(json!({"announced_on": "2024-01-01", "town": "16068064"})),
     )
     .await;
-    let csv = ok(&s, Method::GET, "/planner/export/verdicts.csv", &token, None).await;
+    let csv = ok(
+        &s,
+        Method::GET,
+        "/planner/export/verdicts.csv",
+        &token,
+        None,
+    )
+    .await;
     assert!(csv.as_str().unwrap().contains("DETHKINDELB00020"), "{csv}");
 }
 
@@ -1551,12 +1584,11 @@ async fn a_moderator_moderates_the_reports_of_their_town_and_nothing_else(pool: 
     )
     .await;
     assert_eq!(status, 403);
-    let refused: Vec<(String, Value)> = sqlx::query_as(
-        "SELECT actor, details FROM audit_log WHERE action = 'refused' ORDER BY id",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let refused: Vec<(String, Value)> =
+        sqlx::query_as("SELECT actor, details FROM audit_log WHERE action = 'refused' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(refused.len(), routes().len() - 3 + 1, "{refused:?}");
     assert!(refused.iter().all(|(actor, _)| actor == "moderator"));
     assert_eq!(refused.last().unwrap().1["town"], "16068064");
@@ -1604,7 +1636,9 @@ async fn logout_and_revocation_end_a_token_and_the_scheme_is_case_insensitive(po
     assert_eq!(status, 401);
 
     let (a, b) = (s.token("buero").await, s.token("buero").await);
-    let revoked = workflow::users::revoke_tokens(&pool, "buero").await.unwrap();
+    let revoked = workflow::users::revoke_tokens(&pool, "buero")
+        .await
+        .unwrap();
     assert_eq!(revoked, 2);
     for t in [a, b] {
         let (status, _) = call(&s, Method::GET, "/planner/verdicts", Some(&t), None).await;

@@ -205,10 +205,12 @@ pub async fn revoke_tokens(pool: &PgPool, login: &str) -> Result<u64> {
 
 /// Revokes one token, e.g. at logout.
 pub async fn revoke_token(pool: &PgPool, token: &str) -> Result<()> {
-    sqlx::query("UPDATE api_token SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(token_hash(token))
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE api_token SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(token_hash(token))
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

@@ -98,12 +98,21 @@ async fn a_user_logs_in_with_the_password_and_is_known_by_the_token(pool: PgPool
 async fn accounts_refuse_bad_logins_weak_passwords_and_duplicates(pool: PgPool) {
     let bad = users::create_user(&pool, "Petra", "", Role::Planner, &users::Towns::All, None).await;
     assert!(matches!(bad, Err(Error::BadLogin(_))), "{bad:?}");
-    let weak = users::create_user(&pool, "petra", "", Role::Planner, &users::Towns::All, Some("short")).await;
+    let weak = users::create_user(
+        &pool,
+        "petra",
+        "",
+        Role::Planner,
+        &users::Towns::All,
+        Some("short"),
+    )
+    .await;
     assert!(matches!(weak, Err(Error::WeakPassword)), "{weak:?}");
     users::create_user(&pool, "petra", "", Role::Planner, &users::Towns::All, None)
         .await
         .unwrap();
-    let again = users::create_user(&pool, "petra", "", Role::Planner, &users::Towns::All, None).await;
+    let again =
+        users::create_user(&pool, "petra", "", Role::Planner, &users::Towns::All, None).await;
     assert!(matches!(again, Err(Error::UserExists(_))), "{again:?}");
     let missing = users::issue_token(&pool, "paul", "cli", None).await;
     assert!(matches!(missing, Err(Error::NoSuchUser(_))), "{missing:?}");

@@ -70,7 +70,11 @@ fn body_objects(route: &str, body: &Value) -> Vec<(String, String)> {
         }
         "/planner/consents" => {
             if let Some(list) = body["parcels"].as_array() {
-                objects.extend(list.iter().filter_map(text).map(|k| ("parcel".to_owned(), k)));
+                objects.extend(
+                    list.iter()
+                        .filter_map(text)
+                        .map(|k| ("parcel".to_owned(), k)),
+                );
             }
             if let Some(town) = text(&body["town"]) {
                 objects.push(("municipality".to_owned(), town));
@@ -97,15 +101,23 @@ pub(crate) async fn gate(
     let write = method != Method::GET && method != Method::HEAD;
     if planner.role == Role::Moderator && !MODERATOR_ROUTES.contains(&route.as_str()) {
         refused(&state, &planner, &method, &path, "role", None).await?;
-        return Err(Problem::forbidden("a moderator may only moderate citizen reports"));
+        return Err(Problem::forbidden(
+            "a moderator may only moderate citizen reports",
+        ));
     }
     // A parameter that is not UTF-8 is refused by the handler's own extractor.
     let params: Vec<(String, String)> = params
-        .map(|p| p.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+        .map(|p| {
+            p.iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     let mut objects = path_objects(&route, &params);
     let (mut parts, body) = request.into_parts();
-    let body = if method == Method::POST && ["/planner/cases", "/planner/offers", "/planner/consents"].contains(&route.as_str()) {
+    let body = if method == Method::POST
+        && ["/planner/cases", "/planner/offers", "/planner/consents"].contains(&route.as_str())
+    {
         // The body limit of the API has wrapped the body: a read fails when it is too large.
         let bytes = to_bytes(body, state.config().max_body_bytes)
             .await
@@ -138,8 +150,20 @@ pub(crate) async fn gate(
         .fetch_optional(state.pool())
         .await?;
         if let Some((subject, id, town)) = outside {
-            let table = if subject == "municipality" { None } else { Some(subject.as_str()) };
-            refused(&state, &planner, &method, &path, "town", Some((table, id, town))).await?;
+            let table = if subject == "municipality" {
+                None
+            } else {
+                Some(subject.as_str())
+            };
+            refused(
+                &state,
+                &planner,
+                &method,
+                &path,
+                "town",
+                Some((table, id, town)),
+            )
+            .await?;
             return Err(if write {
                 Problem::forbidden("this belongs to a town outside your account")
             } else {
