@@ -62,8 +62,8 @@ pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
                 Towns::All
             } else {
                 if towns.is_empty() {
-                    eprintln!(
-                        "note: {login} works on no town until it has one; give --town AGS or --all-towns"
+                    tracing::warn!(
+                        "{login} works on no town until it has one: give --town AGS or --all-towns"
                     );
                 }
                 Towns::Some(towns)
