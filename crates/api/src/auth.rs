@@ -27,9 +27,6 @@ pub struct Planner {
     pub towns: Towns,
 }
 
-/// How long a token from `POST /planner/login` lasts.
-const SESSION_HOURS: i64 = 12;
-
 impl From<User> for Planner {
     fn from(user: User) -> Self {
         Self {
@@ -139,7 +136,8 @@ async fn login(
     let user = users::check_login(state.pool(), &body.login, &body.password)
         .await?
         .ok_or_else(|| Problem::unauthorized("wrong login or password"))?;
-    let valid_for = Duration::hours(SESSION_HOURS);
+    let valid_for =
+        Duration::from_std(state.config().session_length).map_err(|_| Problem::internal())?;
     let token = users::issue_token(state.pool(), &user.login, "session", Some(valid_for))
         .await
         .map_err(|e| match e {
@@ -161,7 +159,7 @@ pub(crate) fn openapi_paths() -> Value {
     json!({
         "/planner/login": {
             "post": {
-                "summary": "Exchange login and password for a session token (12 hours).",
+                "summary": "Exchange login and password for a session token (12 hours unless configured).",
                 "requestBody": {"content": {"application/json": {"schema": {
                     "type": "object", "required": ["login", "password"],
                     "properties": {"login": {"type": "string"}, "password": {"type": "string"}}}}}},

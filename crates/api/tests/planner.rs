@@ -1645,3 +1645,36 @@ async fn logout_and_revocation_end_a_token_and_the_scheme_is_case_insensitive(po
         assert_eq!(status, 401);
     }
 }
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town", "kindelbrueck"))]
+async fn a_login_token_expires_after_the_configured_session_length(pool: PgPool) {
+    let s = common::start_with(pool.clone(), |c| {
+        c.session_length = std::time::Duration::from_secs(2);
+    })
+    .await;
+    workflow::users::create_user(
+        &pool,
+        "kurz",
+        "",
+        workflow::users::Role::Planner,
+        &workflow::users::Towns::Some(vec!["16068064".to_owned()]),
+        Some("correct horse battery"),
+    )
+    .await
+    .unwrap();
+    let session = ok(
+        &s,
+        Method::POST,
+        "/planner/login",
+        "",
+        Some(json!({"login": "kurz", "password": "correct horse battery"})),
+    )
+    .await;
+    let token = session["token"].as_str().unwrap();
+    assert_eq!(session["user"]["towns"], json!({"some": ["16068064"]}));
+    let (status, _) = call(&s, Method::GET, "/planner/verdicts", Some(token), None).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (status, _) = call(&s, Method::GET, "/planner/verdicts", Some(token), None).await;
+    assert_eq!(status, 401);
+}
