@@ -1394,7 +1394,12 @@ async fn a_kindelbrueck_planner_sees_and_changes_nothing_of_soemmerda(pool: PgPo
             assert_eq!(status, 403, "{method} {path}: {value}");
         } else if method == Method::GET {
             assert_eq!(status, 404, "{method} {path}: {value}");
-            assert!(!mentions_soemmerda(&value), "{method} {path}: {value}");
+            // The answer for a missing object (which names only the id asked for).
+            assert!(
+                value["detail"].as_str().unwrap().starts_with("no ")
+                    && value.as_object().unwrap().len() == 4,
+                "{method} {path}: {value}"
+            );
             refused += 1;
         } else {
             assert_eq!(status, 403, "{method} {path}: {value}");
@@ -1456,6 +1461,23 @@ async fn a_kindelbrueck_planner_sees_and_changes_nothing_of_soemmerda(pool: PgPo
     assert_eq!(status, 403);
     let (status, _) = call(&s, Method::GET, "/planner/cases/%31", Some(&token), None).await;
     assert_eq!(status, 404);
+    // Another town's object answers like a missing one.
+    let (_, other) = call(&s, Method::GET, "/planner/offers/1", Some(&token), None).await;
+    let (status, missing) = call(&s, Method::GET, "/planner/offers/999", Some(&token), None).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        other["detail"].as_str().unwrap().replace('1', "999"),
+        missing["detail"]
+    );
+    let (_, other) = call(
+        &s,
+        Method::GET,
+        "/planner/verdicts/building/DETHFIXTUREB0001",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(other["detail"], "no building \"DETHFIXTUREB0001\"");
     assert_eq!(snapshot(&pool).await, before);
 
     // Their own town answers as before.

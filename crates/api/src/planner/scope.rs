@@ -137,8 +137,8 @@ pub(crate) async fn gate(
     };
     if !objects.is_empty() {
         let (subjects, keys): (Vec<String>, Vec<String>) = objects.into_iter().unzip();
-        let outside: Option<(String, Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT k.subject, o.id, o.ags::text
+        let outside: Option<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT k.subject, k.key, o.id, o.ags::text
                FROM unnest($1::text[], $2::text[]) k(subject, key)
               CROSS JOIN LATERAL planner_object_town(k.subject, k.key) o
               WHERE NOT planner_sees($3, o.ags)
@@ -149,7 +149,7 @@ pub(crate) async fn gate(
         .bind(planner.id)
         .fetch_optional(state.pool())
         .await?;
-        if let Some((subject, id, town)) = outside {
+        if let Some((subject, key, id, town)) = outside {
             let table = if subject == "municipality" {
                 None
             } else {
@@ -167,12 +167,23 @@ pub(crate) async fn gate(
             return Err(if write {
                 Problem::forbidden("this belongs to a town outside your account")
             } else {
-                Problem::not_found("not found")
+                Problem::not_found(absent(&subject, &key))
             });
         }
     }
     parts.extensions.insert(planner);
     Ok(next.run(Request::from_parts(parts, body)).await)
+}
+
+/// What a handler answers for an object that does not exist, so that another town's object
+/// cannot be told from a missing one.
+fn absent(subject: &str, key: &str) -> String {
+    match subject {
+        "building" | "parcel" => format!("no {subject} {key:?}"),
+        "planner_case" => format!("no case {key}"),
+        "citizen_report" => format!("no report {key}"),
+        other => format!("no {other} {key}"),
+    }
 }
 
 /// Audits a refused request: who tried what on which object.
@@ -200,6 +211,13 @@ async fn refused(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_towns_object_reads_like_a_missing_one() {
+        assert_eq!(absent("building", "DEX"), "no building \"DEX\"");
+        assert_eq!(absent("planner_case", "1"), "no case 1");
+        assert_eq!(absent("offer", "4"), "no offer 4");
+    }
 
     #[test]
     fn objects_are_found_in_paths_and_bodies() {
