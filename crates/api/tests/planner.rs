@@ -1626,6 +1626,20 @@ async fn the_alliance_office_sees_every_town(pool: PgPool) {
     assert_eq!(list["numberMatched"], 8, "{list}");
     let reports = ok(&s, Method::GET, "/planner/reports?status=all", &token, None).await;
     assert_eq!(reports["numberMatched"], 3);
+    // An administrator of one town reads no audit log: its rows span the towns.
+    workflow::users::create_user(
+        &s.pool,
+        "kadmin",
+        "",
+        workflow::users::Role::Admin,
+        &workflow::users::Towns::Some(vec!["16068064".to_owned()]),
+        None,
+    )
+    .await
+    .unwrap();
+    let kadmin = s.token("kadmin").await;
+    let (status, _) = call(&s, Method::GET, "/planner/audit", Some(&kadmin), None).await;
+    assert_eq!(status, 403);
     for path in [
         "/planner/verdicts/building/DETHFIXTUREB0001",
         "/planner/verdicts/building/DETHKINDELB00020",
