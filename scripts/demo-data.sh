@@ -34,5 +34,5 @@ done
 # The demo planner (password for the demo database only) and the towns' notice of
 # 1 November 2024 that their building gaps and vacant plots will be published.
 echo "${LEERSTAND_DEMO_PASSWORD:-demo-planer-2025}" |
-  "$leerstand" user add planer --name "Demo-Planerin" --password-stdin --if-missing >/dev/null
+  "$leerstand" user add planer --all-towns --name "Demo-Planerin" --password-stdin --if-missing >/dev/null
 "$leerstand" publish notice --announced-on 2024-11-01 --by planer

@@ -10,6 +10,8 @@ const BUILDING_CLASSES = ['occupied', 'vacant', 'partly_vacant', 'risk', 'unknow
 const PLOT_CLASSES = ['building_gap', 'vacant_building_plot', 'brownfield', 'underused'];
 const DECISIONS = ['approve', 'reject', 'duplicate'];
 const STORE = 'leerstand.planner';
+// The towns of the alliance by AGS: the town filter offers the planner's own only.
+const TOWNS = { '16068051': 'Sömmerda', '16068063': 'Buttstädt', '16068064': 'Kindelbrück', '16068053': 'Straußfurt' };
 
 const caseName = (s) => (has(`case.${s}`) ? t(`case.${s}`) : s);
 const categoryName = (c) => (has(`report.category.${c}`) ? t(`report.category.${c}`) : c);
@@ -22,14 +24,16 @@ class Planner {
   start() {
     translatePage();
     $('#lang').addEventListener('click', switchLanguage);
-    $('#logout').addEventListener('click', () => this.logout());
+    // Revoke the token on the server too; the request takes the token before it is dropped.
+    $('#logout').addEventListener('click', () => { post('/planner/logout').catch(() => {}); this.logout(); });
     $('#login-form').addEventListener('submit', (e) => { e.preventDefault(); this.login(); });
     for (const tab of $$('[role=tab]')) tab.addEventListener('click', () => this.show(tab.dataset.view));
     const tabs = $$('[role=tab]');
     for (const tab of tabs) {
       tab.addEventListener('keydown', (e) => {
-        const i = tabs.indexOf(tab);
-        const next = e.key === 'ArrowRight' ? tabs[(i + 1) % tabs.length] : e.key === 'ArrowLeft' ? tabs[(i - 1 + tabs.length) % tabs.length] : null;
+        const shown = tabs.filter((x) => !x.hidden);
+        const i = shown.indexOf(tab);
+        const next = e.key === 'ArrowRight' ? shown[(i + 1) % shown.length] : e.key === 'ArrowLeft' ? shown[(i - 1 + shown.length) % shown.length] : null;
         if (next) { e.preventDefault(); next.focus(); this.show(next.dataset.view); }
       });
     }
@@ -73,12 +77,25 @@ class Planner {
 
   enter(session) {
     setToken(session.token);
+    this.user = session.user || {};
+    // A moderator works on citizen reports only.
+    const views = this.user.role === 'moderator' ? ['moderation'] : ['review', 'moderation', 'cases'];
+    for (const tab of $$('[role=tab]')) tab.hidden = !views.includes(tab.dataset.view);
+    // The town filter is built for this planner's towns.
+    delete $('#ppanel-review').dataset.built;
     $('#login').hidden = true;
     $('#work').hidden = false;
     $('#logout').hidden = false;
     $('#who').textContent = t('planner.hello', { name: session.user?.display_name || session.user?.login || '' });
     const view = location.hash.replace('#', '');
-    this.show(['review', 'moderation', 'cases'].includes(view) ? view : 'review');
+    this.show(views.includes(view) ? view : views[0]);
+  }
+
+  /** The names of the towns the planner works on. */
+  townNames() {
+    const towns = this.user?.towns;
+    const list = towns && towns.some ? towns.some : Object.keys(TOWNS);
+    return list.map((ags) => TOWNS[ags]).filter(Boolean);
   }
 
   show(view) {
@@ -120,7 +137,7 @@ class Planner {
         [...BUILDING_CLASSES, ...PLOT_CLASSES].map((c) => h('option', { value: c, selected: c === 'vacant' }, className(c))));
       const townSel = h('select', { id: 'review-town', onchange: () => this.loadVerdicts() },
         h('option', { value: '' }, t('app.town.all')),
-        ['Sömmerda', 'Buttstädt', 'Kindelbrück', 'Straußfurt'].map((n) => h('option', { value: n }, n)));
+        this.townNames().map((n) => h('option', { value: n }, n)));
       fill(panel,
         h('div', {},
           h('p', { class: 'intro' }, t('planner.review.intro')),

@@ -4,12 +4,13 @@
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use workflow::users::{self, Role, User};
+use workflow::users::{self, Role, Towns, User};
 
 use crate::limits::RateLimited;
 use crate::problem::Json;
@@ -22,10 +23,9 @@ pub struct Planner {
     pub login: String,
     pub display_name: String,
     pub role: Role,
+    /// The towns (AGS) the planner works on, or `"all"`.
+    pub towns: Towns,
 }
-
-/// How long a token from `POST /planner/login` lasts.
-const SESSION_HOURS: i64 = 12;
 
 impl From<User> for Planner {
     fn from(user: User) -> Self {
@@ -34,6 +34,7 @@ impl From<User> for Planner {
             login: user.login,
             display_name: user.display_name,
             role: user.role,
+            towns: user.towns,
         }
     }
 }
@@ -42,22 +43,32 @@ impl FromRequestParts<AppState> for Planner {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| Problem::unauthorized("this route needs a planner's token"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 256)
-            .ok_or_else(|| Problem::unauthorized("expected 'Authorization: Bearer <token>'"))?;
+        // The scope gate in front of the planner routes has checked the token already.
+        if let Some(planner) = parts.extensions.get::<Planner>() {
+            return Ok(planner.clone());
+        }
+        let token = bearer_token(parts)?;
         let user = users::authenticate(state.pool(), token)
             .await?
             .ok_or_else(|| Problem::unauthorized("unknown, expired or revoked token"))?;
         Ok(user.into())
     }
+}
+
+/// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110).
+fn bearer_token(parts: &Parts) -> Result<&str, Problem> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| Problem::unauthorized("this route needs a planner's token"))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+        .ok_or_else(|| Problem::unauthorized("expected 'Authorization: Bearer <token>'"))
 }
 
 impl Planner {
@@ -73,7 +84,9 @@ impl Planner {
     pub fn require_admin(&self) -> Result<(), Problem> {
         match self.role {
             Role::Admin => Ok(()),
-            Role::Planner => Err(Problem::forbidden("only an administrator may do this")),
+            Role::Planner | Role::Moderator => {
+                Err(Problem::forbidden("only an administrator may do this"))
+            }
         }
     }
 }
@@ -82,6 +95,21 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/planner/login", post(login))
         .route("/planner/me", get(me))
+        .route("/planner/logout", post(logout))
+}
+
+/// Revokes the token the request carries.
+async fn logout(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+) -> Result<StatusCode, Problem> {
+    let token = bearer_token(&parts)?;
+    // Authenticating first keeps an unknown token's answer a 401.
+    users::authenticate(state.pool(), token)
+        .await?
+        .ok_or_else(|| Problem::unauthorized("unknown, expired or revoked token"))?;
+    users::revoke_token(state.pool(), token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,7 +136,8 @@ async fn login(
     let user = users::check_login(state.pool(), &body.login, &body.password)
         .await?
         .ok_or_else(|| Problem::unauthorized("wrong login or password"))?;
-    let valid_for = Duration::hours(SESSION_HOURS);
+    let valid_for =
+        Duration::from_std(state.config().session_length).map_err(|_| Problem::internal())?;
     let token = users::issue_token(state.pool(), &user.login, "session", Some(valid_for))
         .await
         .map_err(|e| match e {
@@ -130,7 +159,7 @@ pub(crate) fn openapi_paths() -> Value {
     json!({
         "/planner/login": {
             "post": {
-                "summary": "Exchange login and password for a session token (12 hours).",
+                "summary": "Exchange login and password for a session token (12 hours unless configured).",
                 "requestBody": {"content": {"application/json": {"schema": {
                     "type": "object", "required": ["login", "password"],
                     "properties": {"login": {"type": "string"}, "password": {"type": "string"}}}}}},
@@ -138,6 +167,11 @@ pub(crate) fn openapi_paths() -> Value {
                               "401": {"$ref": "#/components/responses/Problem"},
                               "429": {"$ref": "#/components/responses/Problem"}}
             }
+        },
+        "/planner/logout": {
+            "post": {"summary": "Revoke the token of the request.", "security": [{"bearer": []}],
+                     "responses": {"204": {"description": "Revoked."},
+                                   "401": {"$ref": "#/components/responses/Problem"}}}
         },
         "/planner/me": {
             "get": {"summary": "The planner behind the token.", "security": [{"bearer": []}],

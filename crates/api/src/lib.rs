@@ -54,6 +54,8 @@ pub struct Config {
     pub metrics_from: Vec<IpRange>,
     /// Time for a request's headers to arrive; also how long a kept-alive connection may idle.
     pub header_read_timeout: Duration,
+    /// How long a token from `POST /planner/login` lasts.
+    pub session_length: Duration,
 }
 
 impl Default for Config {
@@ -70,6 +72,7 @@ impl Default for Config {
             frame_ancestors: Vec::new(),
             metrics_from: vec![IpRange::LOOPBACK_V4, IpRange::LOOPBACK_V6],
             header_read_timeout: server::HEADER_READ_TIMEOUT,
+            session_length: Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -144,7 +147,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(search::routes())
         .merge(reports::routes())
-        .merge(planner::routes());
+        .merge(planner::routes(state.clone()));
     let router = match web_root {
         Some(root) => router.fallback_service(
             tower_http::services::ServeDir::new(root).append_index_html_on_directories(true),

@@ -1336,3 +1336,381 @@ async fn hostile_bodies_get_4xx_never_5xx(pool: PgPool) {
         .unwrap();
     assert_eq!(audit, 0);
 }
+
+/// Whether a JSON answer (or an export's text) mentions a Sömmerda object of the fixture.
+fn mentions_soemmerda(value: &Value) -> bool {
+    let text = value.to_string();
+    text.contains("DETHFIXTURE") || text.contains("Sömmerda") || text.contains("16068051")
+}
+
+/// The rows a table holds, as text: what a refused write must leave as it was.
+async fn snapshot(pool: &PgPool) -> Vec<String> {
+    let mut rows = Vec::new();
+    for table in [
+        "verdict_override",
+        "planner_case",
+        "case_event",
+        "publication_consent",
+        "offer",
+        "enquiry",
+        "citizen_report",
+    ] {
+        let text: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT string_agg(t::text, '|' ORDER BY t::text) FROM {table} t"
+        ))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        rows.push(format!("{table}: {}", text.unwrap_or_default()));
+    }
+    rows
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town", "kindelbrueck"))]
+async fn a_kindelbrueck_planner_sees_and_changes_nothing_of_soemmerda(pool: PgPool) {
+    let s = common::start(pool.clone()).await;
+    let token = s.token("kplaner").await;
+    let me = ok(&s, Method::GET, "/planner/me", &token, None).await;
+    assert_eq!(me["towns"], json!({"some": ["16068064"]}), "{me}");
+    let before = snapshot(&pool).await;
+    let mut refused = 0;
+    for (method, path, body) in routes() {
+        let (status, value) = call(&s, method.clone(), path, Some(&token), body).await;
+        let lists = [
+            "/planner/verdicts",
+            "/planner/verdicts?f=geojson",
+            "/planner/reports",
+            "/planner/cases",
+            "/planner/offers",
+            "/planner/export/verdicts.csv",
+        ];
+        if method == Method::GET && lists.contains(&path) {
+            assert_eq!(status, 200, "{method} {path}: {value}");
+            assert!(!mentions_soemmerda(&value), "{method} {path}: {value}");
+        } else if path == "/planner/export/plots.gpkg" || path == "/planner/me" {
+            // The public plots collection, which anyone may download; the planner.
+            assert_eq!(status, 200, "{method} {path}");
+        } else if path == "/planner/audit" {
+            assert_eq!(status, 403, "{method} {path}: {value}");
+        } else if method == Method::GET {
+            assert_eq!(status, 404, "{method} {path}: {value}");
+            // The answer for a missing object (which names only the id asked for).
+            assert!(
+                value["detail"].as_str().unwrap().starts_with("no ")
+                    && value.as_object().unwrap().len() == 4,
+                "{method} {path}: {value}"
+            );
+            refused += 1;
+        } else {
+            assert_eq!(status, 403, "{method} {path}: {value}");
+            assert!(!mentions_soemmerda(&value), "{method} {path}: {value}");
+            refused += 1;
+        }
+    }
+    assert_eq!(
+        snapshot(&pool).await,
+        before,
+        "a refused request changed nothing"
+    );
+    // Every refusal is audited with the attempt.
+    let audited: Vec<(String, String, Value)> = sqlx::query_as(
+        "SELECT actor, action, details FROM audit_log WHERE action = 'refused' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), refused, "{audited:?}");
+    assert!(audited.iter().all(|(actor, _, d)| actor == "kplaner"
+        && d["town"] == "16068051"
+        && d["reason"] == "town"));
+    let attempts: Vec<&str> = audited
+        .iter()
+        .map(|(_, _, d)| d["attempted"].as_str().unwrap())
+        .collect();
+    assert!(
+        attempts.contains(&"POST /planner/cases/1/status"),
+        "{attempts:?}"
+    );
+    assert!(
+        attempts.contains(&"GET /planner/offers/1/enquiries"),
+        "{attempts:?}"
+    );
+
+    // A whole-town notice for Sömmerda, a Sömmerda building in a Kindelbrück offer, a
+    // percent-encoded id: refused as well.
+    let (status, _) = call(
+        &s,
+        Method::POST,
+        "/planner/consents",
+        Some(&token),
+        Some(json!({"announced_on": "2024-01-01", "town": "16068051"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = call(
+        &s,
+        Method::POST,
+        "/planner/offers",
+        Some(&token),
+        Some(
+            json!({"parcel": "DETHKINDELP00020", "building": "DETHFIXTUREB0001",
+                    "kind": "sale", "title": "x"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = call(&s, Method::GET, "/planner/cases/%31", Some(&token), None).await;
+    assert_eq!(status, 404);
+    // Another town's object answers like a missing one.
+    let (_, other) = call(&s, Method::GET, "/planner/offers/1", Some(&token), None).await;
+    let (status, missing) = call(&s, Method::GET, "/planner/offers/999", Some(&token), None).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        other["detail"].as_str().unwrap().replace('1', "999"),
+        missing["detail"]
+    );
+    let (_, other) = call(
+        &s,
+        Method::GET,
+        "/planner/verdicts/building/DETHFIXTUREB0001",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(other["detail"], "no building \"DETHFIXTUREB0001\"");
+    assert_eq!(snapshot(&pool).await, before);
+
+    // Their own town answers as before.
+    let list = ok(&s, Method::GET, "/planner/verdicts", &token, None).await;
+    assert_eq!(list["numberMatched"], 1, "{list}");
+    assert_eq!(list["items"][0]["alkis_id"], "DETHKINDELB00020");
+    let detail = ok(
+        &s,
+        Method::GET,
+        "/planner/verdicts/building/DETHKINDELB00020",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(detail["owners"][0]["name"], "Kurt Kindelbrücker");
+    for (path, expected) in [
+        ("/planner/reports", 20),
+        ("/planner/cases", 20),
+        ("/planner/offers", 20),
+    ] {
+        let list = ok(&s, Method::GET, path, &token, None).await;
+        assert_eq!(list["numberMatched"], 1, "{path}: {list}");
+        assert_eq!(list["items"][0]["id"], expected, "{path}: {list}");
+    }
+    ok(&s, Method::GET, "/planner/cases/20", &token, None).await;
+    ok(
+        &s,
+        Method::GET,
+        "/planner/offers/20/enquiries",
+        &token,
+        None,
+    )
+    .await;
+    ok(
+        &s,
+        Method::POST,
+        "/planner/verdicts/building/DETHKINDELB00020/override",
+        &token,
+        Some(json!({"class": "occupied", "note": "bewohnt"})),
+    )
+    .await;
+    ok(
+        &s,
+        Method::POST,
+        "/planner/cases/20/status",
+        &token,
+        Some(json!({"status": "owner_contacted"})),
+    )
+    .await;
+    ok(
+        &s,
+        Method::PATCH,
+        "/planner/offers/20",
+        &token,
+        Some(json!({"title": "Wohnhaus am Markt"})),
+    )
+    .await;
+    ok(
+        &s,
+        Method::POST,
+        "/planner/enquiries/20/forward",
+        &token,
+        None,
+    )
+    .await;
+    ok(
+        &s,
+        Method::POST,
+        "/planner/reports/20/moderate",
+        &token,
+        Some(json!({"decision": "reject"})),
+    )
+    .await;
+    ok(
+        &s,
+        Method::POST,
+        "/planner/consents",
+        &token,
+        Some(json!({"announced_on": "2024-01-01", "town": "16068064"})),
+    )
+    .await;
+    let csv = ok(
+        &s,
+        Method::GET,
+        "/planner/export/verdicts.csv",
+        &token,
+        None,
+    )
+    .await;
+    assert!(csv.as_str().unwrap().contains("DETHKINDELB00020"), "{csv}");
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town", "kindelbrueck"))]
+async fn a_moderator_moderates_the_reports_of_their_town_and_nothing_else(pool: PgPool) {
+    let s = common::start(pool.clone()).await;
+    let token = s.token("moderator").await;
+    let queue = ok(&s, Method::GET, "/planner/reports?status=all", &token, None).await;
+    let ids: Vec<i64> = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2], "Sömmerda's reports only: {queue}");
+    for (method, path, body) in routes() {
+        let (status, value) = call(&s, method.clone(), path, Some(&token), body).await;
+        match path {
+            "/planner/reports" | "/planner/reports/2/moderate" | "/planner/me" => {
+                assert!(status.is_success(), "{method} {path}: {status} {value}");
+            }
+            _ => assert_eq!(status, 403, "{method} {path}: {value}"),
+        }
+    }
+    let report: String = sqlx::query_scalar("SELECT status FROM citizen_report WHERE id = 2")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(report, "approved");
+    // Kindelbrück's report is outside the moderator's town.
+    let (status, _) = call(
+        &s,
+        Method::POST,
+        "/planner/reports/20/moderate",
+        Some(&token),
+        Some(json!({"decision": "approve", "public_text": "x"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let refused: Vec<(String, Value)> =
+        sqlx::query_as("SELECT actor, details FROM audit_log WHERE action = 'refused' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(refused.len(), routes().len() - 3 + 1, "{refused:?}");
+    assert!(refused.iter().all(|(actor, _)| actor == "moderator"));
+    assert_eq!(refused.last().unwrap().1["town"], "16068064");
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town", "kindelbrueck"))]
+async fn the_alliance_office_sees_every_town(pool: PgPool) {
+    let s = common::start(pool).await;
+    let token = s.token("buero").await;
+    let me = ok(&s, Method::GET, "/planner/me", &token, None).await;
+    assert_eq!(me["towns"], "all", "{me}");
+    let list = ok(&s, Method::GET, "/planner/verdicts", &token, None).await;
+    assert_eq!(list["numberMatched"], 8, "{list}");
+    let reports = ok(&s, Method::GET, "/planner/reports?status=all", &token, None).await;
+    assert_eq!(reports["numberMatched"], 3);
+    // An administrator of one town reads no audit log: its rows span the towns.
+    workflow::users::create_user(
+        &s.pool,
+        "kadmin",
+        "",
+        workflow::users::Role::Admin,
+        &workflow::users::Towns::Some(vec!["16068064".to_owned()]),
+        None,
+    )
+    .await
+    .unwrap();
+    let kadmin = s.token("kadmin").await;
+    let (status, _) = call(&s, Method::GET, "/planner/audit", Some(&kadmin), None).await;
+    assert_eq!(status, 403);
+    for path in [
+        "/planner/verdicts/building/DETHFIXTUREB0001",
+        "/planner/verdicts/building/DETHKINDELB00020",
+        "/planner/cases/1",
+        "/planner/cases/20",
+        "/planner/offers/1",
+        "/planner/offers/20",
+    ] {
+        ok(&s, Method::GET, path, &token, None).await;
+    }
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town", "kindelbrueck"))]
+async fn logout_and_revocation_end_a_token_and_the_scheme_is_case_insensitive(pool: PgPool) {
+    let s = common::start(pool.clone()).await;
+    let token = s.token("kplaner").await;
+    let lower = s
+        .client
+        .get(s.url("/planner/me"))
+        .header("authorization", format!("bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lower.status(), 200);
+    let (status, _) = call(&s, Method::POST, "/planner/logout", Some(&token), None).await;
+    assert_eq!(status, 204);
+    let (status, _) = call(&s, Method::GET, "/planner/me", Some(&token), None).await;
+    assert_eq!(status, 401);
+    let (status, _) = call(&s, Method::POST, "/planner/logout", Some(&token), None).await;
+    assert_eq!(status, 401);
+
+    let (a, b) = (s.token("buero").await, s.token("buero").await);
+    let revoked = workflow::users::revoke_tokens(&pool, "buero")
+        .await
+        .unwrap();
+    assert_eq!(revoked, 2);
+    for t in [a, b] {
+        let (status, _) = call(&s, Method::GET, "/planner/verdicts", Some(&t), None).await;
+        assert_eq!(status, 401);
+    }
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town", "kindelbrueck"))]
+async fn a_login_token_expires_after_the_configured_session_length(pool: PgPool) {
+    let s = common::start_with(pool.clone(), |c| {
+        c.session_length = std::time::Duration::from_secs(2);
+    })
+    .await;
+    workflow::users::create_user(
+        &pool,
+        "kurz",
+        "",
+        workflow::users::Role::Planner,
+        &workflow::users::Towns::Some(vec!["16068064".to_owned()]),
+        Some("correct horse battery"),
+    )
+    .await
+    .unwrap();
+    let session = ok(
+        &s,
+        Method::POST,
+        "/planner/login",
+        "",
+        Some(json!({"login": "kurz", "password": "correct horse battery"})),
+    )
+    .await;
+    let token = session["token"].as_str().unwrap();
+    assert_eq!(session["user"]["towns"], json!({"some": ["16068064"]}));
+    let (status, _) = call(&s, Method::GET, "/planner/verdicts", Some(token), None).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (status, _) = call(&s, Method::GET, "/planner/verdicts", Some(token), None).await;
+    assert_eq!(status, 401);
+}

@@ -46,6 +46,9 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub metrics_from: Vec<api::IpRange>,
+    /// Hours a planner's login token lasts.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub session_hours: u64,
 }
 
 fn parse_origin(text: &str) -> Result<String, String> {
@@ -80,6 +83,7 @@ pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
         max_body_bytes: args.max_body_bytes,
         trusted_proxies: args.trusted_proxies,
         frame_ancestors: args.frame_ancestors,
+        session_length: std::time::Duration::from_secs(args.session_hours * 3600),
         ..api::Config::default()
     };
     let config = if args.metrics_from.is_empty() {

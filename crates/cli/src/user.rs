@@ -4,7 +4,7 @@ use std::io::{BufRead, Write};
 
 use anyhow::Context;
 use clap::Subcommand;
-use workflow::users::{create_user, issue_token, Role};
+use workflow::users::{create_user, issue_token, revoke_tokens, Role, Towns};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -15,9 +15,16 @@ pub enum UserCommand {
         /// Name shown in the audit log and case history.
         #[arg(long, default_value = "")]
         name: String,
-        /// planner or admin.
+        /// planner, moderator (citizen reports only) or admin.
         #[arg(long, default_value = "planner")]
         role: Role,
+        /// A town (AGS) the account works on; repeat for several. Without --town or
+        /// --all-towns a planner or moderator sees no town, an administrator all.
+        #[arg(long = "town", value_name = "AGS", conflicts_with = "all_towns")]
+        towns: Vec<String>,
+        /// Every town of the alliance (the alliance office).
+        #[arg(long)]
+        all_towns: bool,
         /// Read a password (≥ 12 characters) from the first line of standard input, for
         /// logging in to the web map.
         #[arg(long)]
@@ -33,6 +40,8 @@ pub enum UserCommand {
         #[arg(long, default_value = "cli")]
         label: String,
     },
+    /// Revoke every token of an account (the account stays; a new token can be issued).
+    Revoke { login: String },
 }
 
 pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
@@ -44,9 +53,21 @@ pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
             login,
             name,
             role,
+            towns,
+            all_towns,
             password_stdin,
             if_missing,
         } => {
+            let towns = if all_towns || (towns.is_empty() && role == Role::Admin) {
+                Towns::All
+            } else {
+                if towns.is_empty() {
+                    tracing::warn!(
+                        "{login} works on no town until it has one: give --town AGS or --all-towns"
+                    );
+                }
+                Towns::Some(towns)
+            };
             let password = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin()
@@ -57,7 +78,7 @@ pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
             } else {
                 None
             };
-            match create_user(&pool, &login, &name, role, password.as_deref()).await {
+            match create_user(&pool, &login, &name, role, &towns, password.as_deref()).await {
                 Ok(_) => {}
                 Err(workflow::Error::UserExists(_)) if if_missing => return Ok(()),
                 Err(e) => return Err(e.into()),
@@ -68,6 +89,10 @@ pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
         UserCommand::Token { login, label } => {
             let token = issue_token(&pool, &login, &label, None).await?;
             writeln!(out, "{token}")?;
+        }
+        UserCommand::Revoke { login } => {
+            let revoked = revoke_tokens(&pool, &login).await?;
+            writeln!(out, "revoked {revoked} token(s) of {login}")?;
         }
     }
     Ok(())

@@ -103,3 +103,84 @@ async fn a_planner_account_and_a_running_server(pool: PgPool) {
         "{body}"
     );
 }
+
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn accounts_get_their_towns_and_tokens_can_be_revoked(pool: PgPool) {
+    let url = url_of(&pool);
+    let added = leerstand(
+        &url,
+        &[
+            "user", "add", "karla", "--town", "16068064", "--town", "16068063",
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let office = leerstand(&url, &["user", "add", "buero", "--all-towns"]);
+    assert!(office.status.success());
+    let moderator = leerstand(
+        &url,
+        &[
+            "user",
+            "add",
+            "moritz",
+            "--role",
+            "moderator",
+            "--town",
+            "16068051",
+        ],
+    );
+    assert!(moderator.status.success());
+    let unknown = leerstand(&url, &["user", "add", "otto", "--town", "16999999"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no town with AGS 16999999"));
+    let both = leerstand(
+        &url,
+        &["user", "add", "otto", "--town", "16068064", "--all-towns"],
+    );
+    assert!(!both.status.success());
+
+    let accounts: Vec<(String, String, bool, Vec<String>)> = sqlx::query_as(
+        "SELECT login, role, all_towns,
+                ARRAY(SELECT ags::text FROM app_user_town t WHERE t.user_id = u.id ORDER BY ags)
+           FROM app_user u ORDER BY login",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        accounts,
+        [
+            ("buero".into(), "planner".into(), true, vec![]),
+            (
+                "karla".into(),
+                "planner".into(),
+                false,
+                vec!["16068063".into(), "16068064".into()]
+            ),
+            (
+                "moritz".into(),
+                "moderator".into(),
+                false,
+                vec!["16068051".into()]
+            ),
+        ]
+    );
+
+    let revoked = leerstand(&url, &["user", "revoke", "karla"]);
+    assert!(revoked.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&revoked.stdout).trim(),
+        "revoked 1 token(s) of karla"
+    );
+    let active: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM api_token t JOIN app_user u ON u.id = t.user_id
+          WHERE u.login = 'karla' AND t.revoked_at IS NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(active, 0);
+}

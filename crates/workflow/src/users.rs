@@ -11,11 +11,13 @@ use sqlx::PgPool;
 
 use crate::{Actor, Error, Result};
 
-/// What a planner may do; administrators may also manage accounts.
+/// What an account may do: a planner works on the towns of the account, a moderator only
+/// moderates their citizen reports, an administrator may also read the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Planner,
+    Moderator,
     Admin,
 }
 
@@ -23,9 +25,18 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Planner => "planner",
+            Self::Moderator => "moderator",
             Self::Admin => "admin",
         }
     }
+}
+
+/// The towns an account may see and change: some (by AGS) or all of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Towns {
+    All,
+    Some(Vec<String>),
 }
 
 impl std::str::FromStr for Role {
@@ -33,8 +44,11 @@ impl std::str::FromStr for Role {
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "planner" => Ok(Self::Planner),
+            "moderator" => Ok(Self::Moderator),
             "admin" => Ok(Self::Admin),
-            other => Err(format!("unknown role {other:?}: planner or admin")),
+            other => Err(format!(
+                "unknown role {other:?}: planner, moderator or admin"
+            )),
         }
     }
 }
@@ -53,6 +67,7 @@ pub struct User {
     pub login: String,
     pub display_name: String,
     pub role: Role,
+    pub towns: Towns,
 }
 
 /// An account that records changes: its id and login.
@@ -112,12 +127,13 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
 }
 
-/// Creates a user; `password` may be `None` for a token-only account.
+/// Creates a user for `towns`; `password` may be `None` for a token-only account.
 pub async fn create_user(
     pool: &PgPool,
     login: &str,
     display_name: &str,
     role: Role,
+    towns: &Towns,
     password: Option<&str>,
 ) -> Result<i64> {
     let login_ok = (2..=64).contains(&login.len())
@@ -137,18 +153,74 @@ pub async fn create_user(
     } else {
         display_name.trim()
     };
-    sqlx::query_scalar(
-        "INSERT INTO app_user (login, display_name, role, password_hash)
-         VALUES ($1, $2, $3, $4)
+    let (all_towns, list) = match towns {
+        Towns::All => (true, Vec::new()),
+        Towns::Some(list) => (false, list.clone()),
+    };
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO app_user (login, display_name, role, password_hash, all_towns)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (login) DO NOTHING RETURNING id",
     )
     .bind(login)
     .bind(name)
     .bind(role.as_str())
     .bind(hash)
-    .fetch_optional(pool)
+    .bind(all_towns)
+    .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| Error::UserExists(login.to_owned()))
+    .ok_or_else(|| Error::UserExists(login.to_owned()))?;
+    let known: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO app_user_town (user_id, ags)
+         SELECT $1, m.ags FROM municipality m WHERE m.ags = ANY($2)
+         ON CONFLICT DO NOTHING RETURNING ags::text",
+    )
+    .bind(id)
+    .bind(&list)
+    .fetch_all(&mut *tx)
+    .await?;
+    if let Some(unknown) = list.iter().find(|ags| !known.contains(ags)) {
+        return Err(Error::Invalid(format!("no town with AGS {unknown}")));
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Revokes every token of `login` (the account stays); returns how many were active.
+pub async fn revoke_tokens(pool: &PgPool, login: &str) -> Result<u64> {
+    let user: i64 = sqlx::query_scalar("SELECT id FROM app_user WHERE login = $1")
+        .bind(login)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::NoSuchUser(login.to_owned()))?;
+    let done = sqlx::query(
+        "UPDATE api_token SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Revokes one token, e.g. at logout.
+pub async fn revoke_token(pool: &PgPool, token: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE api_token SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(token_hash(token))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The towns of an account from its stored flag and list.
+fn towns_of(all_towns: bool, list: Vec<String>) -> Towns {
+    if all_towns {
+        Towns::All
+    } else {
+        Towns::Some(list)
+    }
 }
 
 /// Issues a new API token for `login`; the secret is returned once and stored only hashed.
@@ -181,23 +253,26 @@ pub async fn issue_token(
 /// The active account behind a token that is neither expired nor revoked, noting its use;
 /// `None` for any other token.
 pub async fn authenticate(pool: &PgPool, token: &str) -> Result<Option<User>> {
-    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+    type Row = (i64, String, String, String, bool, Vec<String>);
+    let row: Option<Row> = sqlx::query_as(
         "UPDATE api_token t SET last_used_at = now()
            FROM app_user u
           WHERE t.token_hash = $1 AND u.id = t.user_id
             AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
             AND u.disabled_at IS NULL
-         RETURNING u.id, u.login, u.display_name, u.role",
+         RETURNING u.id, u.login, u.display_name, u.role, u.all_towns,
+                   ARRAY(SELECT ags::text FROM app_user_town WHERE user_id = u.id ORDER BY ags)",
     )
     .bind(token_hash(token))
     .fetch_optional(pool)
     .await?;
-    row.map(|(id, login, display_name, role)| {
+    row.map(|(id, login, display_name, role, all_towns, list)| {
         Ok(User {
             id,
             login,
             display_name,
             role: stored_role(role)?,
+            towns: towns_of(all_towns, list),
         })
     })
     .transpose()
@@ -209,15 +284,19 @@ pub async fn check_login(pool: &PgPool, login: &str, password: &str) -> Result<O
     if login.len() > 64 || password.len() > 1024 {
         return Ok(None);
     }
-    let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT id, display_name, role, password_hash FROM app_user
+    type Row = (i64, String, String, Option<String>, bool, Vec<String>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, display_name, role, password_hash, all_towns,
+                ARRAY(SELECT ags::text FROM app_user_town WHERE user_id = u.id ORDER BY ags)
+           FROM app_user u
           WHERE login = $1 AND disabled_at IS NULL",
     )
     .bind(login)
     .fetch_optional(pool)
     .await?;
     let known = row.is_some();
-    let (id, display_name, role, hash) = row.unwrap_or((0, String::new(), String::new(), None));
+    let (id, display_name, role, hash, all_towns, list) =
+        row.unwrap_or((0, String::new(), String::new(), None, false, Vec::new()));
     let phc = hash.unwrap_or_else(|| dummy_hash().to_owned());
     let password = password.to_owned();
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
@@ -231,6 +310,7 @@ pub async fn check_login(pool: &PgPool, login: &str, password: &str) -> Result<O
         login: login.to_owned(),
         display_name,
         role: stored_role(role)?,
+        towns: towns_of(all_towns, list),
     }))
 }
 

@@ -10,7 +10,7 @@ use workflow::users::{self, Role};
 use workflow::{cases, reports, Error};
 
 async fn planner(pool: &PgPool, login: &str) -> users::Account {
-    users::create_user(pool, login, "", Role::Planner, None)
+    users::create_user(pool, login, "", Role::Planner, &users::Towns::All, None)
         .await
         .unwrap();
     users::active_account(pool, Some(login))
@@ -38,6 +38,7 @@ async fn a_user_logs_in_with_the_password_and_is_known_by_the_token(pool: PgPool
         "petra",
         "  Petra Planer ",
         Role::Admin,
+        &users::Towns::All,
         Some("correct horse battery"),
     )
     .await
@@ -95,14 +96,23 @@ async fn a_user_logs_in_with_the_password_and_is_known_by_the_token(pool: PgPool
 
 #[sqlx::test(migrator = "store::MIGRATOR")]
 async fn accounts_refuse_bad_logins_weak_passwords_and_duplicates(pool: PgPool) {
-    let bad = users::create_user(&pool, "Petra", "", Role::Planner, None).await;
+    let bad = users::create_user(&pool, "Petra", "", Role::Planner, &users::Towns::All, None).await;
     assert!(matches!(bad, Err(Error::BadLogin(_))), "{bad:?}");
-    let weak = users::create_user(&pool, "petra", "", Role::Planner, Some("short")).await;
+    let weak = users::create_user(
+        &pool,
+        "petra",
+        "",
+        Role::Planner,
+        &users::Towns::All,
+        Some("short"),
+    )
+    .await;
     assert!(matches!(weak, Err(Error::WeakPassword)), "{weak:?}");
-    users::create_user(&pool, "petra", "", Role::Planner, None)
+    users::create_user(&pool, "petra", "", Role::Planner, &users::Towns::All, None)
         .await
         .unwrap();
-    let again = users::create_user(&pool, "petra", "", Role::Planner, None).await;
+    let again =
+        users::create_user(&pool, "petra", "", Role::Planner, &users::Towns::All, None).await;
     assert!(matches!(again, Err(Error::UserExists(_))), "{again:?}");
     let missing = users::issue_token(&pool, "paul", "cli", None).await;
     assert!(matches!(missing, Err(Error::NoSuchUser(_))), "{missing:?}");

@@ -93,7 +93,7 @@ SELECT c.id,
 
 /// `GET /planner/cases`: cases, most recently changed first.
 pub(crate) async fn list(
-    _planner: Planner,
+    planner: Planner,
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Listing<CaseItem>>, Problem> {
@@ -115,24 +115,27 @@ pub(crate) async fn list(
     super::filter("town", q.town.as_deref())?;
     let condition = "($1::text IS NULL OR c.status = $1)
         AND ($2::text IS NULL OR c.kind = $2)
-        AND ($3::text IS NULL OR c.ags = $3 OR c.town = $3)";
+        AND ($3::text IS NULL OR c.ags = $3 OR c.town = $3)
+        AND planner_sees($4, c.ags)";
     let matched: i64 = sqlx::query_scalar(&format!(
         "SELECT count(*) FROM ({CASES_SQL}) c WHERE {condition}"
     ))
     .bind(&q.status)
     .bind(&q.kind)
     .bind(&q.town)
+    .bind(planner.id)
     .fetch_one(state.pool())
     .await?;
     let items = sqlx::query_as::<_, CaseItem>(&format!(
         "SELECT c.id, c.kind, c.alkis_id, c.kennzeichen, c.address, c.town, c.status, c.class,
                 c.opened_at, c.opened_by, c.changed_at
            FROM ({CASES_SQL}) c WHERE {condition}
-          ORDER BY c.changed_at DESC, c.id DESC LIMIT $4 OFFSET $5"
+          ORDER BY c.changed_at DESC, c.id DESC LIMIT $5 OFFSET $6"
     ))
     .bind(&q.status)
     .bind(&q.kind)
     .bind(&q.town)
+    .bind(planner.id)
     .bind(page.limit)
     .bind(page.offset)
     .fetch_all(state.pool())

@@ -55,7 +55,7 @@ pub(crate) struct ExportQuery {
     district: Option<String>,
 }
 
-fn source(name: &str, q: ExportQuery) -> Result<Source, Problem> {
+fn source(name: &str, q: ExportQuery, account: i64) -> Result<Source, Problem> {
     if name == "verdicts" {
         let filter = VerdictFilter {
             class: q.class,
@@ -72,6 +72,7 @@ fn source(name: &str, q: ExportQuery) -> Result<Source, Problem> {
                 .binds()
                 .iter()
                 .map(|b| b.map(str::to_owned))
+                .chain([Some(account.to_string())])
                 .collect(),
             properties: VERDICT_PROPERTIES.to_vec(),
             geometry: OGRwkbGeometryType::wkbMultiPolygon,
@@ -108,7 +109,7 @@ struct ExportRow {
 
 /// `GET /planner/export/{name}.csv|.gpkg`.
 pub(crate) async fn export(
-    _planner: Planner,
+    planner: Planner,
     State(state): State<AppState>,
     Path(file): Path<String>,
     Query(q): Query<ExportQuery>,
@@ -122,7 +123,7 @@ pub(crate) async fn export(
             ))
         }
     };
-    let source = source(name, q)?;
+    let source = source(name, q, planner.id)?;
     let dir = tempfile::tempdir().map_err(|error| {
         tracing::error!(%error, "creating the export directory");
         Problem::internal()

@@ -10,6 +10,7 @@ mod consent;
 mod export;
 mod moderation;
 mod offers;
+mod scope;
 mod verdicts;
 
 use axum::extract::State;
@@ -23,7 +24,7 @@ use crate::auth::Planner;
 use crate::problem::{Json, Query};
 use crate::{AppState, Problem};
 
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/planner/verdicts", get(verdicts::list))
         .route("/planner/verdicts/{kind}/{alkis_id}", get(verdicts::detail))
@@ -48,6 +49,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/planner/enquiries/{id}/forward", post(offers::forward))
         .route("/planner/export/{file}", get(export::export))
         .route("/planner/audit", get(audit_log))
+        .route_layer(axum::middleware::from_fn_with_state(state, scope::gate))
 }
 
 /// A request that is well-formed but asks for something the rules do not allow.
@@ -138,13 +140,19 @@ struct AuditRow {
     details: Value,
 }
 
-/// The audit log, newest first; administrators only.
+/// The audit log, newest first; administrators of every town only (its rows span the
+/// towns).
 async fn audit_log(
     planner: Planner,
     State(state): State<AppState>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Listing<AuditRow>>, Problem> {
     planner.require_admin()?;
+    if planner.towns != workflow::users::Towns::All {
+        return Err(Problem::forbidden(
+            "the audit log is for administrators of every town",
+        ));
+    }
     filter("subject_table", q.subject_table.as_deref())?;
     filter("actor", q.actor.as_deref())?;
     let page = Page {

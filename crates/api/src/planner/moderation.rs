@@ -40,7 +40,7 @@ pub(crate) struct ReportItem {
 
 /// `GET /planner/reports`: the moderation queue, oldest first.
 pub(crate) async fn queue(
-    _planner: Planner,
+    planner: Planner,
     State(state): State<AppState>,
     Query(q): Query<QueueQuery>,
 ) -> Result<Json<Listing<ReportItem>>, Problem> {
@@ -60,9 +60,11 @@ pub(crate) async fn queue(
         }
     };
     let matched: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM citizen_report WHERE $1::text IS NULL OR status = $1",
+        "SELECT count(*) FROM citizen_report r
+          WHERE ($1::text IS NULL OR r.status = $1) AND planner_sees($2, report_town(r.id))",
     )
     .bind(status)
+    .bind(planner.id)
     .fetch_one(state.pool())
     .await?;
     let items = sqlx::query_as::<_, ReportItem>(
@@ -72,12 +74,13 @@ pub(crate) async fn queue(
            FROM citizen_report r
            LEFT JOIN app_user u ON u.id = r.moderated_by
            LEFT JOIN building b ON b.id = r.building_id
-          WHERE $1::text IS NULL OR r.status = $1
+          WHERE ($1::text IS NULL OR r.status = $1) AND planner_sees($4, report_town(r.id))
           ORDER BY r.reported_at, r.id LIMIT $2 OFFSET $3",
     )
     .bind(status)
     .bind(page.limit)
     .bind(page.offset)
+    .bind(planner.id)
     .fetch_all(state.pool())
     .await?;
     Ok(Json(Listing {

@@ -74,7 +74,7 @@ pub(crate) struct ListQuery {
 
 /// `GET /planner/offers`: all offers, newest change first.
 pub(crate) async fn list(
-    _planner: Planner,
+    planner: Planner,
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Listing<OfferItem>>, Problem> {
@@ -99,18 +99,22 @@ pub(crate) async fn list(
             "kind must be sale, lease or interim_use",
         ));
     }
-    let condition = "($1::text IS NULL OR o.status = $1) AND ($2::text IS NULL OR o.kind = $2)";
-    let matched: i64 =
-        sqlx::query_scalar(&format!("SELECT count(*) FROM offer o WHERE {condition}"))
-            .bind(&q.status)
-            .bind(&q.kind)
-            .fetch_one(state.pool())
-            .await?;
-    let items = sqlx::query_as::<_, OfferItem>(&format!(
-        "{OFFERS_SQL} WHERE {condition} ORDER BY o.updated_at DESC, o.id DESC LIMIT $3 OFFSET $4"
+    let condition = "($1::text IS NULL OR o.status = $1) AND ($2::text IS NULL OR o.kind = $2)
+        AND planner_sees($3, p.ags)";
+    let matched: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM offer o JOIN parcel p ON p.id = o.parcel_id WHERE {condition}"
     ))
     .bind(&q.status)
     .bind(&q.kind)
+    .bind(planner.id)
+    .fetch_one(state.pool())
+    .await?;
+    let items = sqlx::query_as::<_, OfferItem>(&format!(
+        "{OFFERS_SQL} WHERE {condition} ORDER BY o.updated_at DESC, o.id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(&q.status)
+    .bind(&q.kind)
+    .bind(planner.id)
     .bind(page.limit)
     .bind(page.offset)
     .fetch_all(state.pool())

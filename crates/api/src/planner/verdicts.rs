@@ -104,11 +104,13 @@ impl VerdictFilter {
         Ok(self)
     }
 
-    /// The condition over [`VERDICTS_SQL`]; binds `$1`–`$4` in the order of [`Self::binds`].
+    /// The condition over [`VERDICTS_SQL`]; binds `$1`–`$4` in the order of [`Self::binds`]
+    /// and the planner's account id as `$5` (the planner's towns only).
     pub(crate) const CONDITION: &'static str = "($1::text IS NULL OR v.class = $1)
         AND ($2::text IS NULL OR v.kind = $2)
         AND ($3::text IS NULL OR v.ags = $3 OR v.town = $3)
-        AND ($4::text IS NULL OR v.district = $4)";
+        AND ($4::text IS NULL OR v.district = $4)
+        AND planner_sees($5::bigint, v.ags)";
 
     pub(crate) fn binds(&self) -> [Option<&str>; 4] {
         [
@@ -154,7 +156,7 @@ pub(crate) struct VerdictItem {
 
 /// `GET /planner/verdicts`: a page of the latest run's verdicts.
 pub(crate) async fn list(
-    _planner: Planner,
+    planner: Planner,
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, Problem> {
@@ -181,7 +183,7 @@ pub(crate) async fn list(
     for b in filter.binds() {
         count = count.bind(b);
     }
-    let matched = count.fetch_one(state.pool()).await?;
+    let matched = count.bind(planner.id).fetch_one(state.pool()).await?;
     if geojson {
         let mut props = String::new();
         for (i, (name, _)) in VERDICT_PROPERTIES.iter().enumerate() {
@@ -195,13 +197,14 @@ pub(crate) async fn list(
                     'geometry', ST_AsGeoJSON(ST_Transform(v.geom, 4326), 7)::json,
                     'properties', json_build_object({props}))::text
                FROM ({VERDICTS_SQL}) v WHERE {condition}
-              ORDER BY v.kind, v.id LIMIT $5 OFFSET $6"
+              ORDER BY v.kind, v.id LIMIT $6 OFFSET $7"
         );
         let mut query = sqlx::query_scalar::<_, String>(&sql);
         for b in filter.binds() {
             query = query.bind(b);
         }
         let features = query
+            .bind(planner.id)
             .bind(page.limit)
             .bind(page.offset)
             .fetch_all(state.pool())
@@ -215,13 +218,14 @@ pub(crate) async fn list(
         "SELECT v.kind, v.id AS alkis_id, v.class, v.analysed_class, v.overridden, v.score,
                 v.confidence, v.kennzeichen, v.address, v.ags, v.town, v.district, v.as_of
            FROM ({VERDICTS_SQL}) v WHERE {condition}
-          ORDER BY v.kind, v.id LIMIT $5 OFFSET $6"
+          ORDER BY v.kind, v.id LIMIT $6 OFFSET $7"
     );
     let mut query = sqlx::query_as::<_, VerdictItem>(&sql);
     for b in filter.binds() {
         query = query.bind(b);
     }
     let items = query
+        .bind(planner.id)
         .bind(page.limit)
         .bind(page.offset)
         .fetch_all(state.pool())
