@@ -7,11 +7,13 @@ mod common;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-const HEADERS: [&str; 4] = [
+/// On every answer.
+const HEADERS: [&str; 2] = ["x-content-type-options", "referrer-policy"];
+/// On HTML documents as well: the policy for pages.
+const DOCUMENT_HEADERS: [&str; 3] = [
     "content-security-policy",
-    "x-content-type-options",
-    "referrer-policy",
     "x-frame-options",
+    "cross-origin-opener-policy",
 ];
 
 fn assert_problem(response: &reqwest::Response, what: &str) {
@@ -52,11 +54,26 @@ async fn every_answer_carries_the_security_headers(pool: PgPool) {
                 response.status()
             );
         }
-        let csp = response.headers()["content-security-policy"]
+        let html = response.headers()["content-type"]
             .to_str()
-            .unwrap();
-        assert!(csp.contains("script-src 'self';"), "{csp}");
-        assert!(!csp.contains("unsafe-inline"), "{csp}");
+            .unwrap()
+            .starts_with("text/html");
+        assert_eq!(html, path == "/index.html", "{path}");
+        for name in DOCUMENT_HEADERS {
+            assert_eq!(
+                response.headers().contains_key(name),
+                html,
+                "{path} ({}): {name} goes on HTML documents only",
+                response.status()
+            );
+        }
+        if html {
+            let csp = response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap();
+            assert!(csp.contains("script-src 'self';"), "{csp}");
+            assert!(!csp.contains("unsafe-inline"), "{csp}");
+        }
         assert!(!response.headers().contains_key("strict-transport-security"));
         assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     }
@@ -64,12 +81,20 @@ async fn every_answer_carries_the_security_headers(pool: PgPool) {
 
 #[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn an_embedding_origin_and_tls_show_in_the_headers(pool: PgPool) {
-    let s = common::start_with(pool, |c| {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><title>Karte</title>",
+    )
+    .unwrap();
+    let root = web.path().to_owned();
+    let s = common::start_with(pool, move |c| {
         c.base_url = "https://karte.example.de".to_owned();
         c.frame_ancestors = vec!["https://app.example.de".to_owned()];
+        c.web_root = Some(root);
     })
     .await;
-    let response = s.get("/collections").await;
+    let response = s.get("/index.html").await;
     let csp = response.headers()["content-security-policy"]
         .to_str()
         .unwrap();
@@ -230,7 +255,7 @@ async fn slow_or_silent_clients_are_disconnected(pool: PgPool) {
     );
     let text = String::from_utf8_lossy(&buf);
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-    assert!(text.contains("content-security-policy"), "{text}");
+    assert!(text.contains("x-content-type-options"), "{text}");
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(15), server)
