@@ -10,6 +10,7 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use workflow::lockout;
 use workflow::users::{self, Role, Towns, User};
 
 use crate::limits::RateLimited;
@@ -96,6 +97,36 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/planner/login", post(login))
         .route("/planner/me", get(me))
         .route("/planner/logout", post(logout))
+        .route("/planner/password", post(change_password))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the planner's own password; every other token of the account is revoked, the
+/// request's token stays. Wrong current passwords count against the posting limit.
+async fn change_password(
+    State(state): State<AppState>,
+    planner: Planner,
+    _limit: RateLimited,
+    parts: axum::http::request::Parts,
+    Json(body): Json<PasswordChange>,
+) -> Result<StatusCode, Problem> {
+    let token = bearer_token(&parts)?;
+    users::change_password(
+        state.pool(),
+        &planner.login,
+        &body.current_password,
+        &body.new_password,
+        token,
+    )
+    .await?
+    .ok_or_else(|| Problem::forbidden("the current password is wrong"))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Revokes the token the request carries.
@@ -127,15 +158,34 @@ struct Session {
 }
 
 /// Exchanges login and password for a session token. Wrong login and wrong password get
-/// the same answer, and the attempts count against the client's posting limit.
+/// the same answer, and the attempts count against the client's posting limit. After
+/// repeated failures the login, or the client, is locked out for a while.
 async fn login(
     State(state): State<AppState>,
-    _limit: RateLimited,
+    RateLimited(client): RateLimited,
     Json(body): Json<Login>,
 ) -> Result<Json<Session>, Problem> {
-    let user = users::check_login(state.pool(), &body.login, &body.password)
-        .await?
-        .ok_or_else(|| Problem::unauthorized("wrong login or password"))?;
+    let outcome = lockout::login(
+        state.pool(),
+        &body.login,
+        &body.password,
+        client,
+        &state.config().login_lockout,
+    )
+    .await?;
+    let user = match outcome {
+        lockout::Login::Granted(user) => user,
+        lockout::Login::Refused => return Err(Problem::unauthorized("wrong login or password")),
+        lockout::Login::Locked { retry_after } => {
+            let seconds = u32::try_from(retry_after.as_secs().saturating_add(1)).unwrap_or(u32::MAX);
+            return Err(Problem {
+                detail: "too many failed logins for this account or from this client; \
+                         try again later"
+                    .to_owned(),
+                ..Problem::too_many_requests(seconds)
+            });
+        }
+    };
     let valid_for =
         Duration::from_std(state.config().session_length).map_err(|_| Problem::internal())?;
     let token = users::issue_token(state.pool(), &user.login, "session", Some(valid_for))
@@ -172,6 +222,21 @@ pub(crate) fn openapi_paths() -> Value {
             "post": {"summary": "Revoke the token of the request.", "security": [{"bearer": []}],
                      "responses": {"204": {"description": "Revoked."},
                                    "401": {"$ref": "#/components/responses/Problem"}}}
+        },
+        "/planner/password": {
+            "post": {
+                "summary": "Change the planner's own password (at least 12 characters); the account's other tokens are revoked.",
+                "security": [{"bearer": []}],
+                "requestBody": {"content": {"application/json": {"schema": {
+                    "type": "object", "required": ["current_password", "new_password"],
+                    "properties": {"current_password": {"type": "string"},
+                                   "new_password": {"type": "string", "minLength": 12}}}}}},
+                "responses": {"204": {"description": "Changed."},
+                              "401": {"$ref": "#/components/responses/Problem"},
+                              "403": {"$ref": "#/components/responses/Problem"},
+                              "422": {"$ref": "#/components/responses/Problem"},
+                              "429": {"$ref": "#/components/responses/Problem"}}
+            }
         },
         "/planner/me": {
             "get": {"summary": "The planner behind the token.", "security": [{"bearer": []}],

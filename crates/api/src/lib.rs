@@ -56,6 +56,8 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// How long a token from `POST /planner/login` lasts.
     pub session_length: Duration,
+    /// When failed logins lock an account or a client address out, and for how long.
+    pub login_lockout: workflow::lockout::Lockout,
 }
 
 impl Default for Config {
@@ -73,6 +75,7 @@ impl Default for Config {
             metrics_from: vec![IpRange::LOOPBACK_V4, IpRange::LOOPBACK_V6],
             header_read_timeout: server::HEADER_READ_TIMEOUT,
             session_length: Duration::from_secs(12 * 3600),
+            login_lockout: workflow::lockout::Lockout::default(),
         }
     }
 }

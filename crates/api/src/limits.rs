@@ -160,7 +160,7 @@ pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpRan
 /// The client's address, counted against the posting limit: the peer address, or behind a
 /// trusted proxy ([`crate::Config::trusted_proxies`]) the address it forwarded.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct RateLimited;
+pub(crate) struct RateLimited(pub(crate) IpAddr);
 
 impl FromRequestParts<AppState> for RateLimited {
     type Rejection = Problem;
@@ -175,7 +175,7 @@ impl FromRequestParts<AppState> for RateLimited {
             .post_limiter()
             .check(client)
             .map_err(Problem::too_many_requests)?;
-        Ok(Self)
+        Ok(Self(client))
     }
 }
 

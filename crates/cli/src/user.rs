@@ -4,7 +4,7 @@ use std::io::{BufRead, Write};
 
 use anyhow::Context;
 use clap::Subcommand;
-use workflow::users::{create_user, issue_token, revoke_tokens, Role, Towns};
+use workflow::users::{create_user, issue_token, revoke_tokens, set_password, Role, Towns};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -42,6 +42,25 @@ pub enum UserCommand {
     },
     /// Revoke every token of an account (the account stays; a new token can be issued).
     Revoke { login: String },
+    /// Set an account's password (≥ 12 characters) from the first line of standard input;
+    /// every token of the account is revoked.
+    Password {
+        login: String,
+        /// Read the password from standard input (the only way, so that it stays out of the
+        /// shell history and the process list).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// The first line of standard input, without its line end.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
@@ -69,12 +88,7 @@ pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
                 Towns::Some(towns)
             };
             let password = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .context("reading the password from standard input")?;
-                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+                Some(password_from_stdin()?)
             } else {
                 None
             };
@@ -93,6 +107,14 @@ pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
         UserCommand::Revoke { login } => {
             let revoked = revoke_tokens(&pool, &login).await?;
             writeln!(out, "revoked {revoked} token(s) of {login}")?;
+        }
+        UserCommand::Password { login, .. } => {
+            let password = password_from_stdin()?;
+            let revoked = set_password(&pool, &login, &password, None).await?;
+            writeln!(
+                out,
+                "password of {login} set; revoked {revoked} token(s)"
+            )?;
         }
     }
     Ok(())

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod cases;
 pub mod consent;
+pub mod lockout;
 pub mod offers;
 pub mod overrides;
 pub mod reports;

@@ -127,6 +127,19 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
 }
 
+/// The hash of a password long enough for an account (and short enough to log in with).
+fn checked_hash(password: &str) -> Result<String> {
+    if password.chars().count() < 12 {
+        return Err(Error::WeakPassword);
+    }
+    if password.len() > 1024 {
+        return Err(Error::Invalid(
+            "the password must be at most 1024 bytes long".into(),
+        ));
+    }
+    hash_password(password)
+}
+
 /// Creates a user for `towns`; `password` may be `None` for a token-only account.
 pub async fn create_user(
     pool: &PgPool,
@@ -143,11 +156,7 @@ pub async fn create_user(
     if !login_ok {
         return Err(Error::BadLogin(login.to_owned()));
     }
-    let hash = match password {
-        Some(p) if p.chars().count() < 12 => return Err(Error::WeakPassword),
-        Some(p) => Some(hash_password(p)?),
-        None => None,
-    };
+    let hash = password.map(checked_hash).transpose()?;
     let name = if display_name.trim().is_empty() {
         login
     } else {
@@ -201,6 +210,80 @@ pub async fn revoke_tokens(pool: &PgPool, login: &str) -> Result<u64> {
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Sets the password of `login` and revokes its tokens except `keep` (the token of the
+/// request that changed it), in one transaction with its audit row; returns how many tokens
+/// were revoked.
+pub async fn set_password(
+    pool: &PgPool,
+    login: &str,
+    password: &str,
+    keep: Option<&str>,
+) -> Result<u64> {
+    let hash = checked_hash(password)?;
+    let mut tx = pool.begin().await?;
+    let user: i64 = sqlx::query_scalar(
+        "UPDATE app_user SET password_hash = $2 WHERE login = $1 AND disabled_at IS NULL
+         RETURNING id",
+    )
+    .bind(login)
+    .bind(hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::NoSuchUser(login.to_owned()))?;
+    let revoked = sqlx::query(
+        "UPDATE api_token SET revoked_at = now()
+          WHERE user_id = $1 AND revoked_at IS NULL AND token_hash IS DISTINCT FROM $2",
+    )
+    .bind(user)
+    .bind(keep.map(token_hash))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    crate::audit::record(
+        &mut tx,
+        login,
+        "user.password",
+        ("app_user", Some(user)),
+        serde_json::json!({"revoked_tokens": revoked}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+/// Changes the password of `login` when `current` is its password, keeping only the token
+/// `keep`; `Ok(None)` for a wrong current password (or an account without one, whose
+/// password only an administrator sets), else how many tokens were revoked.
+pub async fn change_password(
+    pool: &PgPool,
+    login: &str,
+    current: &str,
+    new: &str,
+    keep: &str,
+) -> Result<Option<u64>> {
+    if current.len() > 1024 {
+        return Ok(None);
+    }
+    let hash: Option<String> = sqlx::query_scalar(
+        "SELECT password_hash FROM app_user WHERE login = $1 AND disabled_at IS NULL",
+    )
+    .bind(login)
+    .fetch_optional(pool)
+    .await?
+    .flatten();
+    let Some(phc) = hash else {
+        return Ok(None);
+    };
+    let current = current.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&current, &phc))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        return Ok(None);
+    }
+    set_password(pool, login, new, Some(keep)).await.map(Some)
 }
 
 /// Revokes one token, e.g. at logout.
