@@ -177,7 +177,8 @@ async fn login(
         lockout::Login::Granted(user) => user,
         lockout::Login::Refused => return Err(Problem::unauthorized("wrong login or password")),
         lockout::Login::Locked { retry_after } => {
-            let seconds = u32::try_from(retry_after.as_secs().saturating_add(1)).unwrap_or(u32::MAX);
+            let seconds =
+                u32::try_from(retry_after.as_secs().saturating_add(1)).unwrap_or(u32::MAX);
             return Err(Problem {
                 detail: "too many failed logins for this account or from this client; \
                          try again later"

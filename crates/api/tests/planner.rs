@@ -125,6 +125,12 @@ fn routes() -> Vec<(Method, &'static str, Option<Value>)> {
         (Method::GET, "/planner/export/verdicts.csv", None),
         (Method::GET, "/planner/export/plots.gpkg", None),
         (Method::GET, "/planner/audit", None),
+        (
+            Method::POST,
+            "/planner/password",
+            Some(json!({"current_password": "fixture password",
+                        "new_password": "another fixture password"})),
+        ),
         (Method::GET, "/planner/me", None),
     ]
 }
@@ -1387,8 +1393,15 @@ async fn a_kindelbrueck_planner_sees_and_changes_nothing_of_soemmerda(pool: PgPo
         if method == Method::GET && lists.contains(&path) {
             assert_eq!(status, 200, "{method} {path}: {value}");
             assert!(!mentions_soemmerda(&value), "{method} {path}: {value}");
-        } else if path == "/planner/export/plots.gpkg" || path == "/planner/me" {
-            // The public plots collection, which anyone may download; the planner.
+        } else if [
+            "/planner/export/plots.gpkg",
+            "/planner/me",
+            "/planner/password",
+        ]
+        .contains(&path)
+        {
+            // The public plots collection, which anyone may download; the planner; the
+            // planner's own password.
             assert_eq!(status, 200, "{method} {path}");
         } else if path == "/planner/audit" {
             assert_eq!(status, 403, "{method} {path}: {value}");
@@ -1585,7 +1598,10 @@ async fn a_moderator_moderates_the_reports_of_their_town_and_nothing_else(pool: 
     for (method, path, body) in routes() {
         let (status, value) = call(&s, method.clone(), path, Some(&token), body).await;
         match path {
-            "/planner/reports" | "/planner/reports/2/moderate" | "/planner/me" => {
+            "/planner/reports"
+            | "/planner/reports/2/moderate"
+            | "/planner/me"
+            | "/planner/password" => {
                 assert!(status.is_success(), "{method} {path}: {status} {value}");
             }
             _ => assert_eq!(status, 403, "{method} {path}: {value}"),
@@ -1611,7 +1627,7 @@ async fn a_moderator_moderates_the_reports_of_their_town_and_nothing_else(pool: 
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(refused.len(), routes().len() - 3 + 1, "{refused:?}");
+    assert_eq!(refused.len(), routes().len() - 4 + 1, "{refused:?}");
     assert!(refused.iter().all(|(actor, _)| actor == "moderator"));
     assert_eq!(refused.last().unwrap().1["town"], "16068064");
 }

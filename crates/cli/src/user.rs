@@ -111,10 +111,7 @@ pub async fn run(cmd: UserCommand, database_url: &str) -> anyhow::Result<()> {
         UserCommand::Password { login, .. } => {
             let password = password_from_stdin()?;
             let revoked = set_password(&pool, &login, &password, None).await?;
-            writeln!(
-                out,
-                "password of {login} set; revoked {revoked} token(s)"
-            )?;
+            writeln!(out, "password of {login} set; revoked {revoked} token(s)")?;
         }
     }
     Ok(())

@@ -38,7 +38,9 @@ pub enum Login {
     /// Wrong login or password.
     Refused,
     /// Too many failures; the password was not checked. Try again after this long.
-    Locked { retry_after: Duration },
+    Locked {
+        retry_after: Duration,
+    },
 }
 
 /// Attempts are kept this long at least, for the audit of an attack.
