@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::limits::RateLimited;
+use crate::public_reads::PublicRead;
 use crate::problem::{Json, Path, Query};
 use crate::{AppState, Problem};
 
@@ -104,8 +105,8 @@ const PLOT_PROPERTIES: &str =
      'offer_id', (SELECT min(o.id) FROM published.offer o WHERE o.parcel = p.id)";
 
 async fn search(
-    State(state): State<AppState>,
     Query(params): Query<SearchParams>,
+    read: PublicRead,
 ) -> Result<Response, Problem> {
     let min_area = finite("min_area", params.min_area, 0.0..=1e9)?;
     let max_area = finite("max_area", params.max_area, 0.0..=1e9)?;
@@ -182,8 +183,9 @@ async fn search(
         .bind(min_score)
         .bind(limit)
         .bind(offset)
-        .fetch_all(state.pool())
-        .await?;
+        .fetch_all(read.pool())
+        .await
+        .map_err(|e| read.problem(e))?;
     // The count rides on each row; a page past the end has none, so the count is unknown.
     let matched = match rows.first() {
         Some((_, m)) => Some(*m),
@@ -194,10 +196,7 @@ async fn search(
     Ok(crate::features::feature_collection(&features, matched))
 }
 
-async fn detail(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, Problem> {
+async fn detail(Path(id): Path<String>, read: PublicRead) -> Result<Response, Problem> {
     if id.len() > 32 {
         return Err(Problem::not_found("no such plot"));
     }
@@ -216,8 +215,9 @@ async fn detail(
     );
     let found: Option<String> = sqlx::query_scalar(&sql)
         .bind(&id)
-        .fetch_optional(state.pool())
-        .await?;
+        .fetch_optional(read.pool())
+        .await
+        .map_err(|e| read.problem(e))?;
     let body = found.ok_or_else(|| Problem::not_found(format!("no public plot {id:?}")))?;
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
