@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::limits::RateLimited;
-use crate::public_reads::PublicRead;
 use crate::problem::{Json, Path, Query};
+use crate::public_reads::PublicRead;
 use crate::{AppState, Problem};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -104,10 +104,7 @@ const PLOT_PROPERTIES: &str =
      'last_verified', p.last_verified, 'suitability', round(p.suitability::numeric, 3), \
      'offer_id', (SELECT min(o.id) FROM published.offer o WHERE o.parcel = p.id)";
 
-async fn search(
-    Query(params): Query<SearchParams>,
-    read: PublicRead,
-) -> Result<Response, Problem> {
+async fn search(Query(params): Query<SearchParams>, read: PublicRead) -> Result<Response, Problem> {
     let min_area = finite("min_area", params.min_area, 0.0..=1e9)?;
     let max_area = finite("max_area", params.max_area, 0.0..=1e9)?;
     let max_distance = finite("max_distance_m", params.max_distance_m, 0.0..=100_000.0)?;

@@ -197,7 +197,10 @@ async fn a_full_public_pool_answers_busy_not_unreachable(pool: PgPool) {
 #[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn deep_offsets_are_refused_with_advice(pool: PgPool) {
     let s = common::start(pool).await;
-    assert_eq!(s.get(&format!("{PARCELS}?offset=10000")).await.status(), 200);
+    assert_eq!(
+        s.get(&format!("{PARCELS}?offset=10000")).await.status(),
+        200
+    );
     let r = s.get(&format!("{PARCELS}?offset=10001")).await;
     assert_eq!(r.status(), 400);
     let problem: serde_json::Value = r.json().await.unwrap();
