@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use tiles::layers::PUBLIC_LAYERS;
 
 use crate::problem::Path;
+use crate::public_reads::PublicRead;
 use crate::{AppState, Problem};
 
 /// One public collection: a view of schema `published` and the columns it may show, from
@@ -63,8 +64,9 @@ pub(crate) fn collection(id: &str) -> Result<&'static Collection, Problem> {
 /// Items per page when the client does not say, and at most.
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
-/// Offsets beyond this are refused: deep pages should narrow the bbox instead.
-const MAX_OFFSET: i64 = 10_000_000;
+/// Offsets beyond this are refused: the database walks every row it skips, so deep pages
+/// would let one client keep connections busy; clients narrow with bbox or a filter instead.
+pub(crate) const MAX_OFFSET: i64 = 10_000;
 /// Requested boxes are cut to this window (lon/lat) before reprojection: the data lie in
 /// Thuringia, and reprojecting a world-sized box into UTM is numerically meaningless.
 const WINDOW: [f64; 4] = [0.0, 44.0, 20.0, 58.0];
@@ -131,7 +133,7 @@ async fn conformance() -> impl IntoResponse {
 
 /// The extent of the data in WGS84, from the planner's statistics of the parcel table;
 /// the county's box when those are missing.
-async fn extent(state: &AppState) -> [f64; 4] {
+async fn extent(pool: &sqlx::PgPool) -> [f64; 4] {
     const COUNTY: [f64; 4] = [10.75, 51.05, 11.45, 51.35];
     let row: Result<Option<(f64, f64, f64, f64)>, sqlx::Error> = sqlx::query_as(
         "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
@@ -139,7 +141,7 @@ async fn extent(state: &AppState) -> [f64; 4] {
                                                 25832), 4326) AS b) e
           WHERE b IS NOT NULL",
     )
-    .fetch_optional(state.pool())
+    .fetch_optional(pool)
     .await;
     match row {
         Ok(Some((a, b, c, d))) if [a, b, c, d].iter().all(|v| v.is_finite()) => [a, b, c, d],
@@ -163,9 +165,9 @@ fn collection_json(base: &str, c: &Collection, bbox: [f64; 4]) -> Value {
     })
 }
 
-async fn collections(State(state): State<AppState>) -> impl IntoResponse {
+async fn collections(State(state): State<AppState>, read: PublicRead) -> impl IntoResponse {
     let base = &state.config().base_url;
-    let bbox = extent(&state).await;
+    let bbox = extent(read.pool()).await;
     axum::Json(json!({
         "links": [link(format!("{base}/collections"), "self", "application/json", "Collections")],
         "collections": all_collections().iter().map(|c| collection_json(base, c, bbox)).collect::<Vec<_>>()
@@ -175,9 +177,10 @@ async fn collections(State(state): State<AppState>) -> impl IntoResponse {
 async fn collection_meta(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    read: PublicRead,
 ) -> Result<impl IntoResponse, Problem> {
     let c = collection(&id)?;
-    let bbox = extent(&state).await;
+    let bbox = extent(read.pool()).await;
     Ok(axum::Json(collection_json(
         &state.config().base_url,
         c,
@@ -228,9 +231,20 @@ pub(crate) fn parse_items_query(c: &Collection, raw: Option<&str>) -> Result<Ite
                 let n: i64 = value.parse().map_err(|_| {
                     Problem::bad_request(format!("offset {value:?} is not a whole number"))
                 })?;
-                if !(0..=MAX_OFFSET).contains(&n) {
+                if n < 0 {
                     return Err(Problem::bad_request(format!(
                         "offset must be between 0 and {MAX_OFFSET}"
+                    )));
+                }
+                if n > MAX_OFFSET {
+                    return Err(Problem::bad_request(format!(
+                        "offset may be at most {MAX_OFFSET}; to reach features further on, \
+                         narrow the request with bbox or a property filter ({})",
+                        c.properties
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )));
                 }
                 query.offset = n;
@@ -389,6 +403,7 @@ async fn items(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
+    read: PublicRead,
 ) -> Result<Response, Problem> {
     let c = collection(&id)?;
     let mut q = parse_items_query(c, raw.as_deref())?;
@@ -421,8 +436,14 @@ async fn items(
             page = page.bind(v);
         }
     }
-    let matched = count.fetch_one(state.pool()).await?;
-    let features = page.fetch_all(state.pool()).await?;
+    let matched = count
+        .fetch_one(read.pool())
+        .await
+        .map_err(|e| read.problem(e))?;
+    let features = page
+        .fetch_all(read.pool())
+        .await
+        .map_err(|e| read.problem(e))?;
     q.bbox = original_bbox;
     Ok(geojson(page_json(base, c, &q, matched, features)))
 }
@@ -494,6 +515,7 @@ fn urlencode(s: &str) -> String {
 async fn item(
     State(state): State<AppState>,
     Path((id, feature)): Path<(String, String)>,
+    read: PublicRead,
 ) -> Result<Response, Problem> {
     let c = collection(&id)?;
     if feature.len() > 64 {
@@ -507,8 +529,9 @@ async fn item(
     );
     let found: Option<String> = sqlx::query_scalar(&sql)
         .bind(&feature)
-        .fetch_optional(state.pool())
-        .await?;
+        .fetch_optional(read.pool())
+        .await
+        .map_err(|e| read.problem(e))?;
     let body =
         found.ok_or_else(|| Problem::not_found(format!("no feature {feature:?} in {id}")))?;
     // The feature's own links, spliced in before the closing brace.
@@ -543,7 +566,8 @@ pub(crate) fn openapi_paths() -> Value {
         {"name": "limit", "in": "query", "required": false,
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
         {"name": "offset", "in": "query", "required": false,
-         "schema": {"type": "integer", "minimum": 0, "default": 0}}
+         "description": "Features skipped; deeper pages are refused: narrow with bbox or a property filter.",
+         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}}
     ]);
     json!({
         "/": crate::openapi::get_op("Landing page.", "application/json", json!([])),

@@ -13,6 +13,7 @@ mod openapi;
 mod ops;
 mod planner;
 mod problem;
+mod public_reads;
 mod reports;
 mod search;
 mod security;
@@ -32,6 +33,7 @@ use tower_http::trace::TraceLayer;
 
 pub use limits::{IpRange, RateLimit};
 pub use problem::Problem;
+pub use public_reads::{ReadLimits, RESERVED_CONNECTIONS};
 pub use security::is_origin;
 
 /// How the server behaves; the defaults suit one town hall server.
@@ -58,6 +60,8 @@ pub struct Config {
     pub session_length: Duration,
     /// When failed logins lock an account or a client address out, and for how long.
     pub login_lockout: workflow::lockout::Lockout,
+    /// How public reads (features, search, tile cache misses) share the database.
+    pub public_reads: ReadLimits,
 }
 
 impl Default for Config {
@@ -76,6 +80,7 @@ impl Default for Config {
             header_read_timeout: server::HEADER_READ_TIMEOUT,
             session_length: Duration::from_secs(12 * 3600),
             login_lockout: workflow::lockout::Lockout::default(),
+            public_reads: ReadLimits::default(),
         }
     }
 }
@@ -94,15 +99,20 @@ struct Inner {
     posts: limits::Limiter,
     tiles: tiles::TileCache,
     security: security::SecurityHeaders,
+    public_reads: public_reads::PublicReads,
 }
 
 impl AppState {
+    /// The state over the server's pool; public reads get a smaller pool of their own beside
+    /// it (see [`ReadLimits`]). Needs a Tokio runtime.
     pub fn new(pool: PgPool, config: Config) -> Self {
+        let public_reads = public_reads::PublicReads::new(&pool, config.public_reads);
         let posts = limits::Limiter::new(config.post_rate);
         let security = security::SecurityHeaders::new(&config.base_url, &config.frame_ancestors);
         Self {
             inner: Arc::new(Inner {
                 security,
+                public_reads,
                 pool,
                 config,
                 metrics: metrics::Metrics::default(),
@@ -126,6 +136,10 @@ impl AppState {
 
     pub(crate) fn security_headers(&self) -> &security::SecurityHeaders {
         &self.inner.security
+    }
+
+    pub(crate) fn public_reads(&self) -> &public_reads::PublicReads {
+        &self.inner.public_reads
     }
 
     pub(crate) fn post_limiter(&self) -> &limits::Limiter {

@@ -157,12 +157,12 @@ pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpRan
     client
 }
 
-/// The client's address, counted against the posting limit: the peer address, or behind a
+/// The client's address, as every per-client limit counts it: the peer address, or behind a
 /// trusted proxy ([`crate::Config::trusted_proxies`]) the address it forwarded.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct RateLimited(pub(crate) IpAddr);
+pub(crate) struct ClientAddress(pub IpAddr);
 
-impl FromRequestParts<AppState> for RateLimited {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
@@ -170,7 +170,23 @@ impl FromRequestParts<AppState> for RateLimited {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        let client = client_address(peer, &parts.headers, &state.config().trusted_proxies);
+        Ok(Self(client_address(
+            peer,
+            &parts.headers,
+            &state.config().trusted_proxies,
+        )))
+    }
+}
+
+/// The client's address, counted against the posting limit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RateLimited(pub(crate) IpAddr);
+
+impl FromRequestParts<AppState> for RateLimited {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let ClientAddress(client) = ClientAddress::from_request_parts(parts, state).await?;
         state
             .post_limiter()
             .check(client)

@@ -83,6 +83,18 @@ impl Problem {
         }
     }
 
+    /// Every connection for the request is in use, or its statement ran out of time.
+    pub fn busy() -> Self {
+        Self {
+            retry_after: Some(2),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+                "the server is busy; try again shortly",
+            )
+        }
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -118,6 +130,13 @@ impl IntoResponse for Problem {
         }
         response
     }
+}
+
+/// Whether the statement timeout (of public reads) cancelled the query (query_canceled).
+/// A pool timeout is ambiguous: every connection busy, or none can be opened; the public
+/// reads tell them apart by the pool's state ([`crate::public_reads::PublicRead::problem`]).
+fn is_busy(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("57014"))
 }
 
 /// Whether the error means the database is away rather than that the query was wrong.
@@ -162,6 +181,10 @@ impl From<sqlx::Error> for Problem {
                 "a value in the request cannot be stored or searched for \
                  (for example a NUL character or a number out of range)",
             );
+        }
+        if is_busy(&error) {
+            tracing::warn!(%error, "server busy");
+            return Self::busy();
         }
         if is_unavailable(&error) {
             tracing::warn!(%error, "database unavailable");

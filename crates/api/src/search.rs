@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::limits::RateLimited;
 use crate::problem::{Json, Path, Query};
+use crate::public_reads::PublicRead;
 use crate::{AppState, Problem};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -103,10 +104,7 @@ const PLOT_PROPERTIES: &str =
      'last_verified', p.last_verified, 'suitability', round(p.suitability::numeric, 3), \
      'offer_id', (SELECT min(o.id) FROM published.offer o WHERE o.parcel = p.id)";
 
-async fn search(
-    State(state): State<AppState>,
-    Query(params): Query<SearchParams>,
-) -> Result<Response, Problem> {
+async fn search(Query(params): Query<SearchParams>, read: PublicRead) -> Result<Response, Problem> {
     let min_area = finite("min_area", params.min_area, 0.0..=1e9)?;
     let max_area = finite("max_area", params.max_area, 0.0..=1e9)?;
     let max_distance = finite("max_distance_m", params.max_distance_m, 0.0..=100_000.0)?;
@@ -182,8 +180,9 @@ async fn search(
         .bind(min_score)
         .bind(limit)
         .bind(offset)
-        .fetch_all(state.pool())
-        .await?;
+        .fetch_all(read.pool())
+        .await
+        .map_err(|e| read.problem(e))?;
     // The count rides on each row; a page past the end has none, so the count is unknown.
     let matched = match rows.first() {
         Some((_, m)) => Some(*m),
@@ -194,10 +193,7 @@ async fn search(
     Ok(crate::features::feature_collection(&features, matched))
 }
 
-async fn detail(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, Problem> {
+async fn detail(Path(id): Path<String>, read: PublicRead) -> Result<Response, Problem> {
     if id.len() > 32 {
         return Err(Problem::not_found("no such plot"));
     }
@@ -216,8 +212,9 @@ async fn detail(
     );
     let found: Option<String> = sqlx::query_scalar(&sql)
         .bind(&id)
-        .fetch_optional(state.pool())
-        .await?;
+        .fetch_optional(read.pool())
+        .await
+        .map_err(|e| read.problem(e))?;
     let body = found.ok_or_else(|| Problem::not_found(format!("no public plot {id:?}")))?;
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }

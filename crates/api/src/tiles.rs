@@ -8,6 +8,8 @@
 
 mod cache;
 
+use std::net::IpAddr;
+
 use ::tiles::{block_size, outside_window, Tileset, MAX_ZOOM};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -16,11 +18,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
-use sqlx::PgPool;
 
 pub use cache::TileCache;
 use cache::{Tile, TileKey};
 
+use crate::limits::ClientAddress;
 use crate::problem::Path;
 use crate::{AppState, Problem};
 
@@ -81,13 +83,19 @@ fn parse_zxy(z: &str, x: &str, file: &str) -> Result<(u8, u32, u32), Problem> {
 // --- serving ---------------------------------------------------------------------------
 
 /// The tiles of the block holding (z, x, y), compressed and tagged (off the async workers:
-/// gzip is CPU work).
+/// gzip is CPU work). A render is a public read and counts against the client's budget; a
+/// cache hit never gets here.
 async fn render(
-    pool: &PgPool,
+    state: &AppState,
+    client: IpAddr,
     set: &Tileset,
     key: TileKey,
 ) -> Result<Vec<(TileKey, Tile)>, Problem> {
-    let block = ::tiles::render_block_mvt(pool, set, key.z, key.x, key.y).await?;
+    let read = state.public_reads().admit(client).await?;
+    let block = ::tiles::render_block_mvt(read.pool(), set, key.z, key.x, key.y)
+        .await
+        .map_err(|e| read.problem(e))?;
+    drop(read);
     tokio::task::spawn_blocking(move || {
         block
             .into_iter()
@@ -191,6 +199,7 @@ fn respond(tile: &Tile, headers: &HeaderMap) -> Result<Response, Problem> {
 async fn tile(
     State(state): State<AppState>,
     Path((set_id, z, x, file)): Path<(String, String, String, String)>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (index, set) = tileset(&set_id)?;
@@ -211,9 +220,8 @@ async fn tile(
         y: y - y % block_size(z),
         ..key
     };
-    let pool = state.pool();
     let (tile, rendered) = cache
-        .get_or_render(key, block, || render(pool, set, key))
+        .get_or_render(key, block, || render(&state, client, set, key))
         .await?;
     let counter = if rendered {
         &state.metrics().tile_misses

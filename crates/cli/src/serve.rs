@@ -49,6 +49,13 @@ pub struct ServeArgs {
     /// Hours a planner's login token lasts.
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
     pub session_hours: u64,
+    /// Public database requests (features, search, tiles not cached) one client address may
+    /// have in flight; more wait up to 2 s, then get 429.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub reads_per_client: u32,
+    /// Seconds a statement of a public request may run before it is cancelled (503 busy).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub read_timeout_secs: u64,
 }
 
 fn parse_origin(text: &str) -> Result<String, String> {
@@ -64,7 +71,8 @@ fn parse_origin(text: &str) -> Result<String, String> {
 
 pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
     // Both cores' worth of tile queries plus headroom; a request waits at most 3 s for a
-    // connection, then the client gets 503 with Retry-After.
+    // connection, then the client gets 503 with Retry-After. Public reads use a pool of their
+    // own of 16 - 4 connections (api::ReadLimits), so planners and writers always find one.
     let pool = store::connect_with(database_url, 16, std::time::Duration::from_secs(3)).await?;
     let applied = store::migrate(&pool).await?;
     if !applied.is_empty() {
@@ -84,6 +92,11 @@ pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
         trusted_proxies: args.trusted_proxies,
         frame_ancestors: args.frame_ancestors,
         session_length: std::time::Duration::from_secs(args.session_hours * 3600),
+        public_reads: api::ReadLimits {
+            per_client: args.reads_per_client,
+            statement_timeout: std::time::Duration::from_secs(args.read_timeout_secs),
+            ..api::ReadLimits::default()
+        },
         ..api::Config::default()
     };
     let config = if args.metrics_from.is_empty() {
