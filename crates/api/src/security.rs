@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use crate::{AppState, Problem};
 
 /// The response headers a municipal IT check expects, computed once from the configuration.
-/// The policy for pages (CSP, frame and opener protection) goes on HTML documents only: it
-/// means nothing to a tile or a JSON answer, and on the tiles its 400 bytes cost about a
-/// tenth of the warm-cache throughput.
+/// The policy for pages (CSP, frame and opener protection) goes on HTML documents only: a
+/// browser applies it to documents, so on a tile or a JSON answer it would be 400 bytes of
+/// nothing.
 #[derive(Debug, Clone)]
 pub(crate) struct SecurityHeaders {
     /// On every answer.
