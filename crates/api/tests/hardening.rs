@@ -27,14 +27,20 @@ fn assert_problem(response: &reqwest::Response, what: &str) {
     );
 }
 
-#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
-async fn every_answer_carries_the_security_headers(pool: PgPool) {
+/// A web folder with one page, served as the map would be.
+fn web_root() -> tempfile::TempDir {
     let web = tempfile::tempdir().unwrap();
     std::fs::write(
         web.path().join("index.html"),
         "<!doctype html><title>Karte</title>",
     )
     .unwrap();
+    web
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
+async fn every_answer_carries_the_security_headers(pool: PgPool) {
+    let web = web_root();
     let root = web.path().to_owned();
     let s = common::start_with(pool, move |c| c.web_root = Some(root)).await;
     for path in [
@@ -81,12 +87,7 @@ async fn every_answer_carries_the_security_headers(pool: PgPool) {
 
 #[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn an_embedding_origin_and_tls_show_in_the_headers(pool: PgPool) {
-    let web = tempfile::tempdir().unwrap();
-    std::fs::write(
-        web.path().join("index.html"),
-        "<!doctype html><title>Karte</title>",
-    )
-    .unwrap();
+    let web = web_root();
     let root = web.path().to_owned();
     let s = common::start_with(pool, move |c| {
         c.base_url = "https://karte.example.de".to_owned();
@@ -109,8 +110,7 @@ async fn an_embedding_origin_and_tls_show_in_the_headers(pool: PgPool) {
 
 #[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn errors_of_the_layers_and_static_files_are_problem_documents(pool: PgPool) {
-    let web = tempfile::tempdir().unwrap();
-    std::fs::write(web.path().join("index.html"), "<!doctype html>").unwrap();
+    let web = web_root();
     let root = web.path().to_owned();
     let s = common::start_with(pool, move |c| {
         c.web_root = Some(root);
