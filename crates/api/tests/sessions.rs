@@ -107,6 +107,38 @@ async fn five_failures_lock_the_account_even_for_the_right_password_until_the_wi
 }
 
 #[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
+async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_the_policy(pool: PgPool) {
+    let s = server(pool.clone(), Lockout::default()).await;
+    // Twelve guesses at once, each from its own address: five are checked, seven refused.
+    let mut guesses = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        let (client, url) = (s.client.clone(), s.url("/planner/login"));
+        guesses.spawn(async move {
+            client
+                .post(url)
+                .header("x-forwarded-for", format!("203.0.113.{}", n + 10))
+                .json(&json!({"login": "planer", "password": "wrong password!"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+    }
+    let answers = guesses.join_all().await;
+    let count = |code: u16| answers.iter().filter(|s| s.as_u16() == code).count();
+    assert_eq!((count(401), count(429)), (5, 7), "{answers:?}");
+    let checked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM login_attempt WHERE login = 'planer'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(checked, 5);
+    assert_eq!(locked_audits(&pool).await.len(), 1);
+    let (status, _, _) = login(&s, "198.51.100.7", "planer", PASSWORD).await;
+    assert_eq!(status, 429);
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
 async fn a_successful_login_resets_the_accounts_failures(pool: PgPool) {
     let s = server(pool.clone(), Lockout::default()).await;
     for _ in 0..2 {

@@ -46,6 +46,10 @@ pub enum Login {
 /// Attempts are kept this long at least, for the audit of an attack.
 const KEEP_AT_LEAST: Duration = Duration::from_secs(24 * 3600);
 
+/// The advisory lock classes (first key) of the check-and-record step of a login.
+const LOGIN_LOCK_CLASS: i32 = 0x4c6f_6731; // "Log1"
+const ADDRESS_LOCK_CLASS: i32 = 0x4164_6431; // "Add1"
+
 /// Checks `login` and `password` from the client at `address` under `policy`, records the
 /// attempt and audits a lockout when this failure starts one.
 pub async fn login(
@@ -62,41 +66,60 @@ pub async fn login(
             None => Login::Refused,
         });
     }
-    let mut conn = pool.acquire().await?;
-    if let Some(retry_after) = locked_for(&mut conn, login, address, policy).await? {
+    // Claim the attempt before the password is checked: parallel attempts at one login or
+    // from one address queue on advisory locks for the check-and-record step, so each sees
+    // the attempts before it (as failures until they succeed) and no burst of requests gets
+    // more guesses than the policy allows.
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock($1, hashtext($2)), pg_advisory_xact_lock($3, hashtext($4))",
+    )
+    .bind(LOGIN_LOCK_CLASS)
+    .bind(login)
+    .bind(ADDRESS_LOCK_CLASS)
+    .bind(address.to_string())
+    .execute(&mut *tx)
+    .await?;
+    if let Some(retry_after) = locked_for(&mut tx, login, address, policy).await? {
         return Ok(Login::Locked { retry_after });
     }
-    drop(conn);
-    // The unknown-login timing equalisation happens inside check_login.
-    let user = users::check_login(pool, login, password).await?;
-    let mut tx = pool.begin().await?;
-    sqlx::query("INSERT INTO login_attempt (login, address, success) VALUES ($1, $2::inet, $3)")
-        .bind(login)
-        .bind(address.to_string())
-        .bind(user.is_some())
-        .execute(&mut *tx)
-        .await?;
+    let attempt: i64 = sqlx::query_scalar(
+        "INSERT INTO login_attempt (login, address, success) VALUES ($1, $2::inet, false)
+         RETURNING id",
+    )
+    .bind(login)
+    .bind(address.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
+    // Locked now, and not before: should this attempt fail, it is the one that starts the lock.
+    let starts_lock = locked_for(&mut tx, login, address, policy).await?;
     let keep = policy.window.saturating_mul(2).max(KEEP_AT_LEAST);
     sqlx::query("DELETE FROM login_attempt WHERE at < now() - make_interval(secs => $1)")
         .bind(keep.as_secs_f64())
         .execute(&mut *tx)
         .await?;
-    if user.is_none() {
-        // No lock held before this attempt, so a lock now is one this failure started.
-        if let Some(until) = locked_for(&mut tx, login, address, policy).await? {
-            audit::record(
-                &mut tx,
-                login,
-                "login.locked",
-                ("login_attempt", None),
-                json!({
-                    "login": login,
-                    "address": address.to_string(),
-                    "seconds": until.as_secs(),
-                }),
-            )
+    tx.commit().await?;
+    // The unknown-login timing equalisation happens inside check_login.
+    let user = users::check_login(pool, login, password).await?;
+    let mut tx = pool.begin().await?;
+    if user.is_some() {
+        sqlx::query("UPDATE login_attempt SET success = true WHERE id = $1")
+            .bind(attempt)
+            .execute(&mut *tx)
             .await?;
-        }
+    } else if let Some(until) = starts_lock {
+        audit::record(
+            &mut tx,
+            login,
+            "login.locked",
+            ("login_attempt", None),
+            json!({
+                "login": login,
+                "address": address.to_string(),
+                "seconds": until.as_secs(),
+            }),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(user.map_or(Login::Refused, Login::Granted))
