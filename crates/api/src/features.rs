@@ -1,5 +1,5 @@
 //! OGC API – Features, Part 1 Core, over the public views: landing page, conformance,
-//! collections, items (bbox, limit/offset with next/prev links, simple property filters)
+//! collections, items (bbox, limit/offset, `next` links by key, simple property filters)
 //! and single items. GeoJSON (RFC 7946) in WGS84; the features are assembled by PostGIS
 //! as text, so a page is one query and no re-encoding.
 
@@ -32,6 +32,8 @@ pub(crate) struct Collection {
     pub condition: &'static str,
     /// Columns shown as properties, with their JSON schema type; each may be filtered on.
     pub properties: Vec<(&'static str, &'static str)>,
+    /// The view's `id` is a number (else text): how an `after` key is read.
+    pub integer_id: bool,
 }
 
 /// The collections, in the order of the table of public layers.
@@ -48,6 +50,10 @@ pub(crate) fn all_collections() -> &'static [Collection] {
                     view: l.view,
                     condition: l.condition,
                     properties: l.properties().collect(),
+                    integer_id: l
+                        .columns
+                        .iter()
+                        .any(|c| c.name == "id" && c.kind == tiles::layers::Kind::Integer),
                 })
             })
             .collect()
@@ -194,6 +200,8 @@ pub(crate) struct ItemsQuery {
     pub limit: i64,
     pub offset: i64,
     pub bbox: Option<[f64; 4]>,
+    /// Keyset paging: the page starts after the feature with this id (the `next` links).
+    pub after: Option<String>,
     /// Property filters: (column, value), columns from the collection's list only.
     pub filters: Vec<(&'static str, String)>,
 }
@@ -249,6 +257,7 @@ pub(crate) fn parse_items_query(c: &Collection, raw: Option<&str>) -> Result<Ite
                 }
                 query.offset = n;
             }
+            "after" => query.after = Some(parse_after(c, value)?),
             "bbox" => query.bbox = Some(parse_bbox(value)?),
             "bbox-crs" if value == CRS84 => {}
             "bbox-crs" => {
@@ -280,7 +289,25 @@ pub(crate) fn parse_items_query(c: &Collection, raw: Option<&str>) -> Result<Ite
             }
         }
     }
+    if query.after.is_some() && query.offset > 0 {
+        return Err(Problem::bad_request("after and offset exclude each other"));
+    }
     Ok(query)
+}
+
+/// The id of an `after` key: as long as ids are, and a number where the collection's ids are.
+fn parse_after(c: &Collection, value: &str) -> Result<String, Problem> {
+    let fits = value.len() <= 64
+        && !value.chars().any(char::is_control)
+        && (!c.integer_id || value.parse::<i64>().is_ok());
+    if fits {
+        Ok(value.to_owned())
+    } else {
+        Err(Problem::bad_request(format!(
+            "after {value:?} is not a feature id of {}",
+            c.id
+        )))
+    }
 }
 
 fn serde_urlencoded_pairs(q: &str) -> Result<Vec<(String, String)>, Problem> {
@@ -411,21 +438,28 @@ async fn items(
     let clipped = q.bbox.map(clip);
     if let Some(None) = clipped {
         // Nothing of the box lies where data can be.
-        return Ok(geojson(page_json(base, c, &q, 0, Vec::new())));
+        return Ok(geojson(page_json(base, c, &q, 0, Vec::new(), None)));
     }
     let original_bbox = q.bbox;
     q.bbox = clipped.flatten();
-    let (condition, _) = where_sql(c, &q);
+    let (condition, n) = where_sql(c, &q);
     let count_sql = format!("SELECT count(*) FROM {} WHERE {condition}", c.view);
+    // Keyset paging: the next page starts after the last id, however deep it lies.
+    let after = match (&q.after, c.integer_id) {
+        (None, _) => String::new(),
+        (Some(_), true) => format!(" AND id > ${}::bigint", n + 1),
+        (Some(_), false) => format!(" AND id > ${}", n + 1),
+    };
+    // One row more than the page tells whether a next page exists.
     let page_sql = format!(
-        "SELECT {} FROM {} WHERE {condition} ORDER BY id LIMIT {} OFFSET {}",
+        "SELECT id::text, {} FROM {} WHERE {condition}{after} ORDER BY id LIMIT {} OFFSET {}",
         feature_sql(c),
         c.view,
-        q.limit,
+        q.limit + 1,
         q.offset
     );
     let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    let mut page = sqlx::query_scalar::<_, String>(&page_sql);
+    let mut page = sqlx::query_as::<_, (String, String)>(&page_sql);
     for (_, value) in &q.filters {
         count = count.bind(value);
         page = page.bind(value);
@@ -436,16 +470,24 @@ async fn items(
             page = page.bind(v);
         }
     }
+    if let Some(key) = &q.after {
+        page = page.bind(key);
+    }
     let matched = count
         .fetch_one(read.pool())
         .await
         .map_err(|e| read.problem(e))?;
-    let features = page
+    let mut rows = page
         .fetch_all(read.pool())
         .await
         .map_err(|e| read.problem(e))?;
+    let next = (rows.len() as i64 > q.limit).then(|| {
+        rows.truncate(q.limit as usize);
+        rows.last().map(|(id, _)| id.clone()).unwrap_or_default()
+    });
     q.bbox = original_bbox;
-    Ok(geojson(page_json(base, c, &q, matched, features)))
+    let features = rows.into_iter().map(|(_, f)| f).collect();
+    Ok(geojson(page_json(base, c, &q, matched, features, next)))
 }
 
 /// The FeatureCollection around the features, with next/prev links that repeat the query.
@@ -455,11 +497,13 @@ fn page_json(
     q: &ItemsQuery,
     matched: i64,
     features: Vec<String>,
+    next: Option<String>,
 ) -> String {
     let returned = features.len() as i64;
-    let href = |offset: i64| {
+    // `start`: the query's own paging parameter (`offset=…` or `after=…`).
+    let href = |start: String| {
         let mut s = format!(
-            "{base}/collections/{}/items?limit={}&offset={offset}",
+            "{base}/collections/{}/items?limit={}&{start}",
             c.id, q.limit
         );
         if let Some(b) = q.bbox {
@@ -470,13 +514,23 @@ fn page_json(
         }
         s
     };
-    let mut links = vec![link(href(q.offset), "self", GEOJSON, "This page")];
-    if q.offset + returned < matched {
-        links.push(link(href(q.offset + q.limit), "next", GEOJSON, "Next page"));
-    }
-    if q.offset > 0 {
+    let this = match &q.after {
+        Some(key) => format!("after={}", urlencode(key)),
+        None => format!("offset={}", q.offset),
+    };
+    let mut links = vec![link(href(this), "self", GEOJSON, "This page")];
+    if let Some(key) = next {
         links.push(link(
-            href((q.offset - q.limit).max(0)),
+            href(format!("after={}", urlencode(&key))),
+            "next",
+            GEOJSON,
+            "Next page",
+        ));
+    }
+    // A page reached by offset can name the one before; a keyset page cannot.
+    if q.offset > 0 && q.after.is_none() {
+        links.push(link(
+            href(format!("offset={}", (q.offset - q.limit).max(0))),
             "prev",
             GEOJSON,
             "Previous page",
@@ -566,8 +620,11 @@ pub(crate) fn openapi_paths() -> Value {
         {"name": "limit", "in": "query", "required": false,
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
         {"name": "offset", "in": "query", "required": false,
-         "description": "Features skipped; deeper pages are refused: narrow with bbox or a property filter.",
-         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}}
+         "description": "Features skipped; deeper pages are refused: follow the `next` links (keyset paging) or narrow with bbox or a property filter.",
+         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
+        {"name": "after", "in": "query", "required": false,
+         "description": "Keyset paging, as the `next` links use it: the features after the one with this id (not with offset).",
+         "schema": {"type": "string", "maxLength": 64}}
     ]);
     json!({
         "/": crate::openapi::get_op("Landing page.", "application/json", json!([])),

@@ -134,8 +134,11 @@ async fn search(Query(params): Query<SearchParams>, read: PublicRead) -> Result<
         )));
     }
     let offset = params.offset.unwrap_or(0);
-    if !(0..=1_000_000).contains(&offset) {
-        return Err(Problem::bad_request("offset must be between 0 and 1000000"));
+    let max_offset = crate::features::MAX_OFFSET;
+    if !(0..=max_offset).contains(&offset) {
+        return Err(Problem::bad_request(format!(
+            "offset must be between 0 and {max_offset}; narrow the search instead"
+        )));
     }
     let order = match sort {
         Sort::Score => "p.suitability DESC NULLS LAST, p.area_m2 DESC",
