@@ -553,8 +553,8 @@ fn page_json(
     out
 }
 
-/// Percent-encoding for a filter value in a link.
-fn urlencode(s: &str) -> String {
+/// Percent-encoding for a value in a link.
+pub(crate) fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

@@ -11,6 +11,7 @@ mod limits;
 mod metrics;
 mod openapi;
 mod ops;
+mod pages;
 mod planner;
 mod problem;
 mod public_reads;
@@ -164,6 +165,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(search::routes())
         .merge(reports::routes())
+        .merge(pages::routes())
         .merge(planner::routes(state.clone()));
     let router = match web_root {
         Some(root) => router.fallback_service(

@@ -1,0 +1,484 @@
+//! Pages rendered by the server, one per public plot (`/grundstueck/{id}`) and per offer
+//! (`/angebot/{id}`): the facts, a drawing of the plot among its neighbours, the offers, a
+//! link to the map and the enquiry form. They need neither JavaScript nor WebGL, print on
+//! paper, and carry OpenGraph tags so that a shared link shows a preview. Their data come
+//! from the same public views as the map's; the form posts an ordinary HTML form.
+
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use maud::{html, Markup, DOCTYPE};
+use serde::Deserialize;
+
+use crate::features::urlencode;
+use crate::limits::RateLimited;
+use crate::public_reads::PublicRead;
+use crate::{AppState, Problem};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/grundstueck/{id}", get(plot_page))
+        .route("/angebot/{id}", get(offer_page).post(offer_enquiry))
+}
+
+/// The public facts of a plot.
+#[derive(Debug, sqlx::FromRow)]
+struct Plot {
+    id: String,
+    kennzeichen: String,
+    class: String,
+    area_m2: f64,
+    land_use: Option<String>,
+    town: String,
+    district: Option<String>,
+    last_verified: Option<chrono::NaiveDate>,
+    lon: f64,
+    lat: f64,
+}
+
+/// An offer as the public sees it.
+#[derive(Debug, sqlx::FromRow)]
+struct Offer {
+    id: i64,
+    kind: String,
+    title: String,
+    description: Option<String>,
+    price_eur: Option<f64>,
+    zoning_note: Option<String>,
+    parcel: Option<String>,
+    town: Option<String>,
+}
+
+/// The plot and its neighbours as SVG paths in a box around the plot.
+#[derive(Debug, Default)]
+struct Drawing {
+    view_box: String,
+    plot: String,
+    neighbours: Vec<String>,
+}
+
+async fn plot_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    read: PublicRead,
+) -> Result<Response, Problem> {
+    if id.len() > 32 || id.chars().any(char::is_control) {
+        return Ok(not_found());
+    }
+    let Some(plot) = load_plot(&read, &id).await? else {
+        return Ok(not_found());
+    };
+    let drawing = draw(&read, &id).await?;
+    let offers: Vec<Offer> = sqlx::query_as(&format!(
+        "SELECT {OFFER_FIELDS} FROM published.offer WHERE parcel = $1 ORDER BY id"
+    ))
+    .bind(&id)
+    .fetch_all(read.pool())
+    .await
+    .map_err(|e| read.problem(e))?;
+    let base = &state.config().base_url;
+    let title = format!(
+        "{} in {}{}",
+        class_name(&plot.class),
+        plot.town,
+        plot.district
+            .as_deref()
+            .filter(|d| *d != plot.town)
+            .map(|d| format!(", {d}"))
+            .unwrap_or_default()
+    );
+    let description = format!(
+        "{} · {} · Flurstück {}",
+        area(plot.area_m2),
+        plot.land_use
+            .as_deref()
+            .map(land_use_name)
+            .unwrap_or("Nutzung unbekannt"),
+        plot.kennzeichen
+    );
+    let body = html! {
+        p.kicker { (plot.town) " · Flurstück " (plot.kennzeichen) }
+        h1 { (title) }
+        figure.drawing {
+            (svg(&drawing))
+            figcaption { "Das Grundstück (farbig) mit den Nachbarflurstücken; Norden ist oben." }
+        }
+        dl.facts {
+            dt { "Art" } dd { (class_name(&plot.class)) }
+            dt { "Fläche" } dd { (area(plot.area_m2)) }
+            @if let Some(use_) = &plot.land_use { dt { "Tatsächliche Nutzung" } dd { (land_use_name(use_)) } }
+            dt { "Gemeinde" } dd { (plot.town) }
+            @if let Some(d) = &plot.district { dt { "Ortsteil" } dd { (d) } }
+            dt { "Flurstück" } dd { (plot.kennzeichen) }
+            @if let Some(day) = plot.last_verified { dt { "Stand der Angaben" } dd { (german_date(day)) } }
+        }
+        @if offers.is_empty() {
+            p { "Für dieses Grundstück gibt es noch kein Angebot. Die Stadt " (plot.town)
+                " vermittelt gern den Kontakt zu den Eigentümern." }
+        } @else {
+            h2 { "Angebote" }
+            @for offer in &offers { (offer_summary(offer)) }
+        }
+        p.actions {
+            a.button href=(map_link(&plot.id, plot.lon, plot.lat)) { "Auf der Karte zeigen" }
+        }
+    };
+    let page = layout(
+        &title,
+        &description,
+        &format!("{base}/grundstueck/{}", urlencode(&plot.id)),
+        body,
+    );
+    Ok(Html(page.into_string()).into_response())
+}
+
+async fn offer_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    read: PublicRead,
+) -> Result<Response, Problem> {
+    let Some(offer) = load_offer(&read, &id).await? else {
+        return Ok(not_found());
+    };
+    Ok(Html(offer_document(&state, &offer, None).into_string()).into_response())
+}
+
+/// The enquiry of the offer page's form: stored like `POST /offers/{id}/enquiries`, then the
+/// page again with a confirmation (or with what to correct, and the text kept).
+#[derive(Debug, Deserialize)]
+struct EnquiryForm {
+    message: String,
+    contact: String,
+}
+
+async fn offer_enquiry(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    _limit: RateLimited,
+    read: PublicRead,
+    Form(form): Form<EnquiryForm>,
+) -> Result<Response, Problem> {
+    let Some(offer) = load_offer(&read, &id).await? else {
+        return Ok(not_found());
+    };
+    drop(read);
+    let note = match form_problem(&form) {
+        Some(detail) => FormNote::Invalid(detail.to_owned(), form),
+        None => {
+            match workflow::offers::enquire(state.pool(), offer.id, &form.message, &form.contact)
+                .await
+            {
+                Ok(_) => FormNote::Sent,
+                Err(workflow::Error::NotFound(_)) => return Ok(not_found()),
+                Err(workflow::Error::Invalid(_)) => {
+                    FormNote::Invalid("Bitte prüfen Sie Ihre Angaben.".to_owned(), form)
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    let status = match note {
+        FormNote::Sent => StatusCode::CREATED,
+        FormNote::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let page = offer_document(&state, &offer, Some(note));
+    Ok((status, Html(page.into_string())).into_response())
+}
+
+/// What is wrong with the form, in the words of the page.
+fn form_problem(form: &EnquiryForm) -> Option<&'static str> {
+    let message = form.message.trim().chars().count();
+    let contact = form.contact.trim().chars().count();
+    let control = |s: &str| {
+        s.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    };
+    if message == 0 {
+        Some("Bitte schreiben Sie eine Nachricht.")
+    } else if message > 2000 {
+        Some("Die Nachricht ist länger als 2.000 Zeichen.")
+    } else if !(3..=200).contains(&contact) {
+        Some("Bitte geben Sie eine E-Mail-Adresse oder Telefonnummer an (3 bis 200 Zeichen).")
+    } else if control(&form.message) || control(&form.contact) {
+        Some("Der Text enthält Steuerzeichen.")
+    } else {
+        None
+    }
+}
+
+/// What the offer page says about a sent form.
+enum FormNote {
+    Sent,
+    Invalid(String, EnquiryForm),
+}
+
+fn offer_document(state: &AppState, offer: &Offer, note: Option<FormNote>) -> Markup {
+    let base = &state.config().base_url;
+    let title = offer.title.clone();
+    let description = format!(
+        "{}{}",
+        offer_kind(&offer.kind),
+        offer
+            .town
+            .as_deref()
+            .map(|t| format!(" in {t}"))
+            .unwrap_or_default()
+    );
+    let (message, contact) = match &note {
+        Some(FormNote::Invalid(_, form)) => (form.message.as_str(), form.contact.as_str()),
+        _ => ("", ""),
+    };
+    let body = html! {
+        p.kicker { (description) }
+        h1 { (offer.title) }
+        (offer_summary(offer))
+        @if let Some(parcel) = &offer.parcel {
+            p { a href=(format!("/grundstueck/{}", urlencode(parcel))) { "Das Grundstück ansehen" } }
+        }
+        h2 id="anfrage" { "Anfrage an die Stadt" }
+        @match &note {
+            Some(FormNote::Sent) => {
+                p.notice role="status" { "Danke! Ihre Anfrage ist angekommen. Die Stadt leitet sie an die Eigentümer weiter und meldet sich bei Ihnen." }
+            }
+            Some(FormNote::Invalid(detail, _)) => {
+                p.error role="alert" { "Die Anfrage wurde nicht gesendet: " (detail) }
+            }
+            None => {}
+        }
+        @if !matches!(note, Some(FormNote::Sent)) {
+            form method="post" action=(format!("/angebot/{}#anfrage", offer.id)) {
+                p {
+                    label for="message" { "Ihre Nachricht" }
+                    textarea id="message" name="message" required maxlength="2000" rows="5" { (message) }
+                }
+                p {
+                    label for="contact" { "Wie erreichen wir Sie? (E-Mail oder Telefon)" }
+                    input id="contact" name="contact" required minlength="3" maxlength="200" value=(contact);
+                }
+                p.hint { "Ihre Kontaktdaten sieht nur die Stadtverwaltung; sie gibt sie nicht weiter und löscht sie, wenn die Anfrage erledigt ist." }
+                p { button type="submit" { "Anfrage senden" } }
+            }
+        }
+    };
+    layout(
+        &title,
+        &description,
+        &format!("{base}/angebot/{}", offer.id),
+        body,
+    )
+}
+
+fn offer_summary(offer: &Offer) -> Markup {
+    html! {
+        section.offer {
+            h3 { a href=(format!("/angebot/{}", offer.id)) { (offer.title) } }
+            p.kicker { (offer_kind(&offer.kind)) }
+            @if let Some(d) = &offer.description { p { (d) } }
+            dl.facts {
+                @if let Some(price) = offer.price_eur { dt { "Preis" } dd { (euros(price)) } }
+                @if let Some(z) = &offer.zoning_note { dt { "Planungsrecht" } dd { (z) } }
+            }
+        }
+    }
+}
+
+const OFFER_FIELDS: &str =
+    "id, kind, title, description, price_eur::float8 AS price_eur, zoning_note, parcel, town";
+
+async fn load_plot(read: &PublicRead, id: &str) -> Result<Option<Plot>, Problem> {
+    sqlx::query_as(
+        "SELECT id, kennzeichen, class, area_m2::float8 AS area_m2, land_use, town, district,
+                last_verified,
+                ST_X(ST_Transform(ST_PointOnSurface(geom), 4326)) AS lon,
+                ST_Y(ST_Transform(ST_PointOnSurface(geom), 4326)) AS lat
+           FROM published.plot WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(read.pool())
+    .await
+    .map_err(|e| read.problem(e))
+}
+
+async fn load_offer(read: &PublicRead, id: &str) -> Result<Option<Offer>, Problem> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(None);
+    };
+    sqlx::query_as(&format!(
+        "SELECT {OFFER_FIELDS} FROM published.offer WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(read.pool())
+    .await
+    .map_err(|e| read.problem(e))
+}
+
+/// Metres around the plot that the drawing shows.
+const SURROUNDINGS_M: f64 = 40.0;
+
+/// The plot and the public parcels around it, as SVG path data (`ST_AsSVG` writes y
+/// negated, as SVG counts y downwards).
+async fn draw(read: &PublicRead, id: &str) -> Result<Drawing, Problem> {
+    let rows: Vec<(bool, String, f64, f64, f64, f64)> = sqlx::query_as(
+        "WITH p AS (SELECT geom, ST_Expand(ST_Envelope(geom), $2) AS frame
+                      FROM published.plot WHERE id = $1)
+         SELECT n.id = $1, ST_AsSVG(ST_Intersection(n.geom, p.frame), 0, 1),
+                ST_XMin(p.frame), ST_YMin(p.frame), ST_XMax(p.frame), ST_YMax(p.frame)
+           FROM p JOIN published.parcel n ON n.geom && p.frame
+          ORDER BY n.id = $1, n.id
+          LIMIT 400",
+    )
+    .bind(id)
+    .bind(SURROUNDINGS_M)
+    .fetch_all(read.pool())
+    .await
+    .map_err(|e| read.problem(e))?;
+    let mut drawing = Drawing::default();
+    for (is_plot, path, x0, y0, x1, y1) in rows {
+        if drawing.view_box.is_empty() {
+            drawing.view_box = format!("{x0:.1} {:.1} {:.1} {:.1}", -y1, x1 - x0, y1 - y0);
+        }
+        if is_plot {
+            drawing.plot = path;
+        } else {
+            drawing.neighbours.push(path);
+        }
+    }
+    Ok(drawing)
+}
+
+fn svg(d: &Drawing) -> Markup {
+    if d.view_box.is_empty() {
+        return html! {};
+    }
+    html! {
+        svg xmlns="http://www.w3.org/2000/svg" viewBox=(d.view_box) role="img"
+            aria-label="Lageplan des Grundstücks" preserveAspectRatio="xMidYMid meet" {
+            @for n in &d.neighbours { path.neighbour d=(n) {} }
+            @if !d.plot.is_empty() { path.plot d=(d.plot) {} }
+        }
+    }
+}
+
+/// The frame of every page: German, the OpenGraph tags, the page style, no script.
+fn layout(title: &str, description: &str, url: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="de" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – Leerstand teilen" }
+                meta name="description" content=(description);
+                meta property="og:type" content="website";
+                meta property="og:site_name" content="Leerstand teilen – Allianz Thüringer Becken";
+                meta property="og:title" content=(title);
+                meta property="og:description" content=(description);
+                meta property="og:url" content=(url);
+                meta property="og:locale" content="de_DE";
+                link rel="canonical" href=(url);
+                link rel="stylesheet" href="/css/page.css";
+            }
+            body {
+                header {
+                    a.home href="/" { "Leerstand teilen" }
+                    span { " · Allianz Thüringer Becken" }
+                }
+                main { (body) }
+                footer {
+                    p { "Zweckverband Allianz „Thüringer Becken“: Sömmerda, Buttstädt, Kindelbrück, Straußfurt. "
+                        "Angaben aus dem Liegenschaftskataster und der Leerstandsanalyse der Städte; ohne Gewähr." }
+                }
+            }
+        }
+    }
+}
+
+fn not_found() -> Response {
+    let body = html! {
+        h1 { "Nicht gefunden" }
+        p { "Dieses Grundstück oder Angebot ist nicht (mehr) öffentlich. Vielleicht hat die Eigentümerin "
+            "oder der Eigentümer der Veröffentlichung widersprochen, oder das Angebot ist beendet." }
+        p { a href="/" { "Zur Karte" } }
+    };
+    let page = layout("Nicht gefunden", "Nicht gefunden", "/", body);
+    (StatusCode::NOT_FOUND, Html(page.into_string())).into_response()
+}
+
+/// The map opened on the plot (the map's permalink).
+fn map_link(id: &str, lon: f64, lat: f64) -> String {
+    format!("/#map=18/{lat:.5}/{lon:.5}&plot={}", urlencode(id))
+}
+
+fn class_name(class: &str) -> String {
+    tiles::palette()
+        .ok()
+        .and_then(|p| p["classes"][class]["de"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "Grundstück".to_owned())
+}
+
+fn land_use_name(value: &str) -> &str {
+    serde_json::from_value::<model::LandUseClass>(serde_json::Value::String(value.to_owned()))
+        .map(|c| c.name_de())
+        .unwrap_or(value)
+}
+
+fn offer_kind(kind: &str) -> &'static str {
+    match kind {
+        "sale" => "Zum Verkauf",
+        "lease" => "Zur Miete oder Pacht",
+        "interim_use" => "Zwischennutzung (Teilkultur)",
+        _ => "Angebot",
+    }
+}
+
+/// `1234.5` → "1.235 m²" (German digit grouping).
+fn area(m2: f64) -> String {
+    format!("{} m²", group(m2.round() as i64))
+}
+
+fn euros(value: f64) -> String {
+    format!("{} €", group(value.round() as i64))
+}
+
+fn group(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+fn german_date(day: chrono::NaiveDate) -> String {
+    day.format("%d.%m.%Y").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_germans_write_them() {
+        assert_eq!(area(1234.4), "1.234 m²");
+        assert_eq!(area(893.0), "893 m²");
+        assert_eq!(euros(1_250_000.0), "1.250.000 €");
+        assert_eq!(
+            german_date(chrono::NaiveDate::from_ymd_opt(2025, 1, 2).unwrap()),
+            "02.01.2025"
+        );
+    }
+
+    #[test]
+    fn class_names_come_from_the_palette() {
+        assert_eq!(class_name("building_gap"), "Baulücke");
+        assert_eq!(class_name("nonsense"), "Grundstück");
+    }
+}
