@@ -5,8 +5,8 @@
 //! from the same public views as the map's; the form posts an ordinary HTML form.
 
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup, DOCTYPE};
@@ -21,6 +21,42 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/grundstueck/{id}", get(plot_page))
         .route("/angebot/{id}", get(offer_page).post(offer_enquiry))
+        .route("/melden", get(report_short))
+        .route("/melden/qr.svg", get(report_qr))
+}
+
+/// The short address of the report form, for posters and the kiosks' QR code.
+async fn report_short() -> Redirect {
+    Redirect::to("/#melden")
+}
+
+/// A QR code of the short report address at this server's base URL, drawn as SVG by the
+/// `qrcode` crate (nothing is fetched), for the kiosks' report tab.
+async fn report_qr(State(state): State<AppState>) -> Response {
+    let url = format!("{}/melden", state.config().base_url);
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build();
+            (
+                [
+                    (header::CONTENT_TYPE, "image/svg+xml"),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
+                svg,
+            )
+                .into_response()
+        }
+        Err(error) => Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+            format!("the base URL makes no QR code: {error}"),
+        )
+        .into_response(),
+    }
 }
 
 /// The public facts of a plot.

@@ -83,7 +83,9 @@ async fn the_offer_form_sends_an_enquiry_without_javascript(pool: PgPool) {
             .send()
     };
     // Incomplete: the page says what to correct, keeps the text, stores nothing.
-    let response = send("Ist das Grundstück noch zu haben?", "x").await.unwrap();
+    let response = send("Ist das Grundstück noch zu haben?", "x")
+        .await
+        .unwrap();
     assert_eq!(response.status(), 422);
     let html = response.text().await.unwrap();
     assert!(html.contains("E-Mail-Adresse oder Telefonnummer"), "{html}");
@@ -101,4 +103,22 @@ async fn the_offer_form_sends_an_enquiry_without_javascript(pool: PgPool) {
     let html = response.text().await.unwrap();
     assert!(!html.contains("<script>alert"), "{html}");
     assert!(html.contains("&lt;script&gt;"), "{html}");
+}
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
+async fn the_short_report_address_and_its_qr_code(pool: PgPool) {
+    let s = common::start(pool).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client.get(s.url("/melden")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/#melden");
+    let (status, kind, svg) = page(&s, "/melden/qr.svg").await;
+    assert_eq!(status, 200);
+    assert_eq!(kind, "image/svg+xml");
+    assert!(svg.starts_with("<?xml") && svg.contains("<svg"), "{svg}");
+    // The modules: a dark path of many squares.
+    assert!(svg.matches('M').count() > 100, "{svg}");
 }
