@@ -25,13 +25,14 @@ export const FLAGS = [
 ];
 
 /** A browser with a fresh, throw-away profile; `close()` removes the profile. */
-export async function openBrowser({ viewport = { width: 1280, height: 860 } } = {}) {
+export async function openBrowser({ viewport = { width: 1280, height: 860 }, javaScriptEnabled = true } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'leerstand-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: FLAGS,
     viewport,
+    javaScriptEnabled,
     locale: 'de-DE',
     timezoneId: 'Europe/Berlin',
   });

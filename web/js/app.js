@@ -9,6 +9,7 @@ import { SearchView } from './search.js';
 import { ReportView } from './report.js';
 import { TeilkulturView } from './teilkultur.js';
 import { Kiosk } from './kiosk.js';
+import { Permalink } from './permalink.js';
 
 const VIEWS = ['karte', 'suche', 'melden', 'teilkultur'];
 
@@ -18,6 +19,7 @@ class App {
     this.kiosk = new URLSearchParams(location.search).get('kiosk') === '1';
     this.town = '';
     this.views = {};
+    this.link = new Permalink(VIEWS);
   }
 
   async start() {
@@ -36,14 +38,34 @@ class App {
     this.views.melden = new ReportView($('#panel-melden'), this);
     this.views.teilkultur = new TeilkulturView($('#panel-teilkultur'), this);
     if (this.kiosk) this.kioskMode = new Kiosk(this);
-    window.addEventListener('hashchange', () => this.show(this.viewFromHash(), false));
-    this.show(this.viewFromHash(), false);
+    this.restore(this.link.state);
+    window.addEventListener('popstate', () => this.show(this.link.reread().view || 'karte', false));
     document.body.dataset.ready = 'true';
   }
 
-  viewFromHash() {
-    const v = location.hash.replace('#', '');
-    return VIEWS.includes(v) ? v : 'karte';
+  /** Opens what the address names (see permalink.js), then keeps the address in step. */
+  restore(state) {
+    const map = this.vmap.map;
+    if (state.town && this.config.towns.some((x) => x.ags === state.town)) this.setTown(state.town, !state.map);
+    if (state.map) map.jumpTo({ center: [state.map.lon, state.map.lat], zoom: state.map.zoom });
+    for (const key of state.off) this.setLayer(key, false);
+    if (Object.keys(state.search).length) this.views.suche.applyFilters(state.search);
+    map.on('moveend', () => {
+      const c = map.getCenter();
+      this.link.update({ map: { zoom: map.getZoom(), lat: c.lat, lon: c.lng } });
+    });
+    this.show(state.view || 'karte', false);
+    if (state.plot) this.views.suche.openDetail(state.plot);
+  }
+
+  /** Shows or hides a map layer, with its legend checkbox and the address. */
+  setLayer(key, visible) {
+    this.vmap.setLayerVisible(key, visible);
+    const box = document.querySelector(`input[data-layer="${CSS.escape(key)}"]`);
+    if (box) box.checked = visible;
+    const off = new Set(this.link.state.off);
+    if (visible) off.delete(key); else off.add(key);
+    this.link.update({ off: [...off] });
   }
 
   buildTownSwitcher() {
@@ -57,6 +79,7 @@ class App {
   setTown(ags, move = true) {
     this.town = ags;
     $('#town').value = ags;
+    this.link.update({ town: ags });
     const town = this.config.towns.find((x) => x.ags === ags);
     if (move) {
       this.vmap.closePopup();
@@ -100,7 +123,7 @@ class App {
     for (const v of VIEWS) $(`#panel-${v}`).hidden = v !== view;
     if (previous) this.views[previous]?.leave?.();
     this.views[view]?.enter?.();
-    if (push && location.hash !== `#${view}`) history.pushState(null, '', view === 'karte' ? location.pathname + location.search : `#${view}`);
+    this.link.update({ view }, push);
     document.body.dataset.view = view;
   }
 
@@ -108,7 +131,7 @@ class App {
     const panel = $('#panel-karte');
     const toggle = (key, label, swatch, checked = true) => h('li', {},
       h('label', { class: 'toggle' },
-        h('input', { type: 'checkbox', checked, onchange: (e) => this.vmap.setLayerVisible(key, e.target.checked) }),
+        h('input', { type: 'checkbox', checked, 'data-layer': key, onchange: (e) => this.setLayer(key, e.target.checked) }),
         h('span', { class: `swatch ${swatch.shape || ''}`, style: `--c:${swatch.color}`, 'aria-hidden': 'true' }),
         label));
     const ramp = h('ul', { class: 'ramp' }, RATE_STEPS.map(([v, c], i) => {

@@ -93,6 +93,23 @@ export class SearchView {
     fill(this.root, h('h2', {}, t('search.title')), h('p', { class: 'intro' }, t('search.intro')), this.form, this.listBox, this.detail);
   }
 
+  /** Fills the form from a permalink's filters (the next search runs with them). */
+  applyFilters(filters) {
+    const f = this.form.elements;
+    // The point first: distance and its sort are choosable only with one.
+    const [lon, lat] = (filters.near || '').split(',').map(Number);
+    if (Number.isFinite(lon) && Number.isFinite(lat)) this.setNear({ lng: lon, lat });
+    for (const [name, value] of Object.entries(filters)) {
+      if (name === 'near') continue;
+      if (name === 'min_area' || name === 'max_area') {
+        if (this.app.kiosk) continue;
+        f[name].value = value;
+      } else if (f[name] && f[name].tagName === 'SELECT' && [...f[name].options].some((o) => o.value === value && !o.disabled)) {
+        f[name].value = value;
+      }
+    }
+  }
+
   reset() {
     this.form.reset();
     this.form.town.value = this.app.town;
@@ -171,6 +188,7 @@ export class SearchView {
     const params = this.params();
     if (!params) return;
     this.searched = true;
+    this.app.link.update({ search: Object.fromEntries(Object.entries(params).filter(([k, v]) => v !== '' && k !== 'town')) });
     const offset = more ? this.results.length : 0;
     const seq = (this.seq = (this.seq || 0) + 1);
     this.status.textContent = t('app.loading');
@@ -285,11 +303,13 @@ export class SearchView {
     this.listBox.hidden = true;
     this.detail.hidden = false;
     this.detail.dataset.id = f.id;
+    this.app.link.update({ plot: f.id });
     if (this.app.current !== 'suche') this.app.show('suche');
     this.detail.focus();
   }
 
   closeDetail() {
+    this.app.link.update({ plot: null });
     this.detail.hidden = true;
     this.listBox.hidden = false;
     this.vmap.select(null);

@@ -93,6 +93,7 @@ struct Drawing {
     view_box: String,
     plot: String,
     neighbours: Vec<String>,
+    buildings: Vec<String>,
 }
 
 async fn plot_page(
@@ -126,20 +127,20 @@ async fn plot_page(
             .unwrap_or_default()
     );
     let description = format!(
-        "{} · {} · Flurstück {}",
+        "{} · {} · {}",
         area(plot.area_m2),
         plot.land_use
             .as_deref()
             .map(land_use_name)
             .unwrap_or("Nutzung unbekannt"),
-        plot.kennzeichen
+        parcel_name(&plot.kennzeichen)
     );
     let body = html! {
-        p.kicker { (plot.town) " · Flurstück " (plot.kennzeichen) }
+        p.kicker { (plot.town) " · " (parcel_name(&plot.kennzeichen)) }
         h1 { (title) }
         figure.drawing {
             (svg(&drawing))
-            figcaption { "Das Grundstück (farbig) mit den Nachbarflurstücken; Norden ist oben." }
+            figcaption { "Das Grundstück (farbig) mit den Nachbarflurstücken und Gebäuden (grau); Norden ist oben." }
         }
         dl.facts {
             dt { "Art" } dd { (class_name(&plot.class)) }
@@ -147,7 +148,7 @@ async fn plot_page(
             @if let Some(use_) = &plot.land_use { dt { "Tatsächliche Nutzung" } dd { (land_use_name(use_)) } }
             dt { "Gemeinde" } dd { (plot.town) }
             @if let Some(d) = &plot.district { dt { "Ortsteil" } dd { (d) } }
-            dt { "Flurstück" } dd { (plot.kennzeichen) }
+            dt { "Flurstück" } dd { (parcel_name(&plot.kennzeichen)) }
             @if let Some(day) = plot.last_verified { dt { "Stand der Angaben" } dd { (german_date(day)) } }
         }
         @if offers.is_empty() {
@@ -356,14 +357,20 @@ const SURROUNDINGS_M: f64 = 40.0;
 /// The plot and the public parcels around it, as SVG path data (`ST_AsSVG` writes y
 /// negated, as SVG counts y downwards).
 async fn draw(read: &PublicRead, id: &str) -> Result<Drawing, Problem> {
-    let rows: Vec<(bool, String, f64, f64, f64, f64)> = sqlx::query_as(
+    // kind: 0 a neighbour, 1 the plot, 2 a building.
+    let rows: Vec<(i32, String, f64, f64, f64, f64)> = sqlx::query_as(
         "WITH p AS (SELECT geom, ST_Expand(ST_Envelope(geom), $2) AS frame
-                      FROM published.plot WHERE id = $1)
-         SELECT n.id = $1, ST_AsSVG(ST_Intersection(n.geom, p.frame), 0, 1),
+                      FROM published.plot WHERE id = $1),
+         shapes AS (
+             SELECT CASE WHEN n.id = $1 THEN 1 ELSE 0 END AS kind, n.id, n.geom
+               FROM p JOIN published.parcel n ON n.geom && p.frame
+             UNION ALL
+             SELECT 2, b.id, b.geom FROM p JOIN published.building b ON b.geom && p.frame)
+         SELECT s.kind, ST_AsSVG(ST_Intersection(s.geom, p.frame), 0, 1),
                 ST_XMin(p.frame), ST_YMin(p.frame), ST_XMax(p.frame), ST_YMax(p.frame)
-           FROM p JOIN published.parcel n ON n.geom && p.frame
-          ORDER BY n.id = $1, n.id
-          LIMIT 400",
+           FROM p, shapes s
+          ORDER BY s.kind, s.id
+          LIMIT 800",
     )
     .bind(id)
     .bind(SURROUNDINGS_M)
@@ -371,14 +378,14 @@ async fn draw(read: &PublicRead, id: &str) -> Result<Drawing, Problem> {
     .await
     .map_err(|e| read.problem(e))?;
     let mut drawing = Drawing::default();
-    for (is_plot, path, x0, y0, x1, y1) in rows {
+    for (kind, path, x0, y0, x1, y1) in rows {
         if drawing.view_box.is_empty() {
             drawing.view_box = format!("{x0:.1} {:.1} {:.1} {:.1}", -y1, x1 - x0, y1 - y0);
         }
-        if is_plot {
-            drawing.plot = path;
-        } else {
-            drawing.neighbours.push(path);
+        match kind {
+            1 => drawing.plot = path,
+            2 => drawing.buildings.push(path),
+            _ => drawing.neighbours.push(path),
         }
     }
     Ok(drawing)
@@ -393,6 +400,7 @@ fn svg(d: &Drawing) -> Markup {
             aria-label="Lageplan des Grundstücks" preserveAspectRatio="xMidYMid meet" {
             @for n in &d.neighbours { path.neighbour d=(n) {} }
             @if !d.plot.is_empty() { path.plot d=(d.plot) {} }
+            @for b in &d.buildings { path.building d=(b) {} }
         }
     }
 }
@@ -454,8 +462,23 @@ fn class_name(class: &str) -> String {
         .unwrap_or_else(|| "Grundstück".to_owned())
 }
 
+/// A Flurstückskennzeichen as the cadastre writes it for people: "Gemarkung 4208, Flur 1,
+/// Flurstück 159/2" (the web map's `formatParcel`).
+fn parcel_name(kennzeichen: &str) -> String {
+    match kennzeichen.parse::<model::Flurstueckskennzeichen>() {
+        Ok(k) => format!(
+            "Gemarkung {:04}, Flur {}, Flurstück {}",
+            k.gemarkung(),
+            k.flur(),
+            k.flurstuecksnummer()
+        ),
+        Err(_) => kennzeichen.to_owned(),
+    }
+}
+
+/// The German name of a land use the views name by its ALKIS feature type.
 fn land_use_name(value: &str) -> &str {
-    serde_json::from_value::<model::LandUseClass>(serde_json::Value::String(value.to_owned()))
+    model::LandUseClass::from_feature_type(value)
         .map(|c| c.name_de())
         .unwrap_or(value)
 }
@@ -509,6 +532,16 @@ mod tests {
         assert_eq!(
             german_date(chrono::NaiveDate::from_ymd_opt(2025, 1, 2).unwrap()),
             "02.01.2025"
+        );
+    }
+
+    #[test]
+    fn land_uses_read_in_german() {
+        assert_eq!(land_use_name("AX_Wohnbauflaeche"), "Wohnbaufläche");
+        assert_eq!(land_use_name("etwas"), "etwas");
+        assert_eq!(
+            parcel_name("16420800100159______"),
+            "Gemarkung 4208, Flur 1, Flurstück 159"
         );
     }
 
