@@ -1,11 +1,38 @@
-//! The audit log: one row per planner's change, written in the change's transaction.
+//! The audit log: one row per planner's change, written in the change's transaction, and one
+//! row per read of private data (owners, residents, meters, surveys, reporters' and
+//! investors' contacts), so that who looked at whom can be told as well as who changed what.
 
 use serde_json::Value;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgExecutor};
+
+/// The action of a row that records a read of private data.
+pub const READ: &str = "read";
 
 /// Writes one audit row in the caller's transaction; `subject` is (table, row id).
 pub async fn record(
     conn: &mut PgConnection,
+    actor: &str,
+    action: &str,
+    subject: (&str, Option<i64>),
+    details: Value,
+) -> Result<(), sqlx::Error> {
+    insert(conn, actor, action, subject, details).await
+}
+
+/// Writes one row for a read of private data (action [`READ`]): `subject` is the table and
+/// the row shown, or the table alone with the rows' ids under `ids` in `details`. One
+/// INSERT on whatever connection the read used.
+pub async fn read<'e>(
+    executor: impl PgExecutor<'e>,
+    actor: &str,
+    subject: (&str, Option<i64>),
+    details: Value,
+) -> Result<(), sqlx::Error> {
+    insert(executor, actor, READ, subject, details).await
+}
+
+async fn insert<'e>(
+    executor: impl PgExecutor<'e>,
     actor: &str,
     action: &str,
     subject: (&str, Option<i64>),
@@ -20,7 +47,7 @@ pub async fn record(
     .bind(subject.0)
     .bind(subject.1)
     .bind(details)
-    .execute(conn)
+    .execute(executor)
     .await?;
     Ok(())
 }
