@@ -354,3 +354,26 @@ async fn bad_requests_are_refused_and_change_nothing(pool: PgPool) {
     .unwrap();
     assert_eq!(audited, 0);
 }
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("privacy"))]
+async fn a_read_row_leaves_the_connection_as_it_was(pool: PgPool) {
+    let mut conn = pool.acquire().await.unwrap();
+    workflow::audit::read(
+        &mut *conn,
+        "planer",
+        ("citizen_report", None),
+        serde_json::json!({"ids": [1, 2]}),
+    )
+    .await
+    .unwrap();
+    // The asynchronous commit was the read row's alone.
+    let setting: String = sqlx::query_scalar("SHOW synchronous_commit")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(setting, "on");
+    let rows = audit_rows(&pool, workflow::audit::READ).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, "planer");
+    assert_eq!(rows[0].2["ids"], serde_json::json!([1, 2]));
+}
