@@ -3,8 +3,8 @@
 //! retention period, and a person's request for access (Art. 15 GDPR) is answered with
 //! everything stored under their contact.
 //!
-//! When a matter closes is defined once, by the SQL functions `report_closed_at` and
-//! `enquiry_closed_at` (migration 0019); the purge erases by them and the export shows them.
+//! When a matter closes is defined once, by the views `report_closing` and
+//! `enquiry_closing` (migration 0019); the purge erases by them and the export shows them.
 //! The contact is set to NULL rather than the row deleted: a moderated report stays the
 //! basis of its public map entry and of the analysis' evidence, an enquiry the record of
 //! what the town forwarded. The free texts stay as well (never public, read by planners
@@ -75,16 +75,18 @@ pub async fn purge(pool: &PgPool, actor: &str, purge: Purge) -> Result<Purged> {
         .fetch_one(&mut *tx)
         .await?;
     let reports = sqlx::query(
-        "UPDATE citizen_report SET contact = NULL
-          WHERE contact IS NOT NULL AND report_closed_at(id) <= $1",
+        "UPDATE citizen_report r SET contact = NULL
+           FROM report_closing k
+          WHERE k.id = r.id AND r.contact IS NOT NULL AND k.closed_at <= $1",
     )
     .bind(cutoff)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     let enquiries = sqlx::query(
-        "UPDATE enquiry SET contact = NULL
-          WHERE contact IS NOT NULL AND enquiry_closed_at(id) <= $1",
+        "UPDATE enquiry e SET contact = NULL
+           FROM enquiry_closing k
+          WHERE k.id = e.id AND e.contact IS NOT NULL AND k.closed_at <= $1",
     )
     .bind(cutoff)
     .execute(&mut *tx)
@@ -143,8 +145,9 @@ WITH reports AS (
                'lat', round(ST_Y(ST_Transform(r.geom, 4326))::numeric, 6),
                'building', b.alkis_id::text, 'status', r.status,
                'public_text', r.public_text, 'moderated_at', r.moderated_at,
-               'closed_at', report_closed_at(r.id)) AS doc
+               'closed_at', k.closed_at) AS doc
       FROM citizen_report r
+      JOIN report_closing k ON k.id = r.id
       LEFT JOIN building b ON b.id = r.building_id
      WHERE lower(r.contact) = lower($1)
 ), enquiries AS (
@@ -152,8 +155,9 @@ WITH reports AS (
                'id', e.id, 'received_at', e.received_at, 'message', e.message,
                'contact', e.contact,
                'offer', json_build_object('id', o.id, 'title', o.title, 'status', o.status),
-               'forwarded_at', e.forwarded_at, 'closed_at', enquiry_closed_at(e.id)) AS doc
+               'forwarded_at', e.forwarded_at, 'closed_at', k.closed_at) AS doc
       FROM enquiry e
+      JOIN enquiry_closing k ON k.id = e.id
       JOIN offer o ON o.id = e.offer_id
      WHERE lower(e.contact) = lower($1)
 ), accounts AS (

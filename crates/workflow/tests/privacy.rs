@@ -169,8 +169,8 @@ async fn closing_times_follow_moderation_cases_forwarding_and_withdrawal(pool: P
         }
     };
     let reports = days(
-        "SELECT id, (extract(epoch FROM now() - report_closed_at(id)) / 86400)::float8
-           FROM citizen_report ORDER BY id",
+        "SELECT id, (extract(epoch FROM now() - closed_at) / 86400)::float8
+           FROM report_closing ORDER BY id",
     )
     .await;
     assert_eq!(
@@ -187,8 +187,8 @@ async fn closing_times_follow_moderation_cases_forwarding_and_withdrawal(pool: P
         ]
     );
     let enquiries = days(
-        "SELECT id, (extract(epoch FROM now() - enquiry_closed_at(id)) / 86400)::float8
-           FROM enquiry ORDER BY id",
+        "SELECT id, (extract(epoch FROM now() - closed_at) / 86400)::float8
+           FROM enquiry_closing ORDER BY id",
     )
     .await;
     assert_eq!(
@@ -207,7 +207,7 @@ async fn closing_times_follow_moderation_cases_forwarding_and_withdrawal(pool: P
         .await
         .unwrap();
     let reopened: Option<chrono::DateTime<chrono::Utc>> =
-        sqlx::query_scalar("SELECT enquiry_closed_at(4)")
+        sqlx::query_scalar("SELECT closed_at FROM enquiry_closing WHERE id = 4")
             .fetch_one(&pool)
             .await
             .unwrap();
