@@ -90,6 +90,18 @@ impl Planner {
             }
         }
     }
+
+    /// Refuses a planner who is not an administrator of every town: what spans the towns
+    /// (the audit log, what is stored about a person) is for them alone.
+    pub fn require_admin_of_every_town(&self, what: &str) -> Result<(), Problem> {
+        self.require_admin()?;
+        if self.towns != Towns::All {
+            return Err(Problem::forbidden(format!(
+                "{what} is for administrators of every town"
+            )));
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn routes() -> Router<AppState> {

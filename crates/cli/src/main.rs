@@ -4,6 +4,7 @@ mod analyze;
 mod db;
 mod generate;
 mod import;
+mod privacy;
 mod publish;
 mod serve;
 mod tiles;
@@ -49,6 +50,10 @@ enum Command {
     /// Record publication notices and owners' consent (§ 200 (3) BauGB).
     #[command(subcommand)]
     Publish(publish::PublishCommand),
+    /// Data protection: erase contacts after their retention, export what is stored about
+    /// a person (Art. 15 GDPR).
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
     /// Vector tiles as files: `tiles export --pmtiles FILE`.
     #[command(subcommand)]
     Tiles(tiles::TilesCommand),
@@ -76,6 +81,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args, &cli.database_url).await,
             Command::User(cmd) => user::run(cmd, &cli.database_url).await,
             Command::Publish(cmd) => publish::run(cmd, &cli.database_url).await,
+            Command::Privacy(cmd) => privacy::run(cmd, &cli.database_url).await,
             Command::Tiles(cmd) => tiles::run(cmd, &cli.database_url).await,
         }
     });

@@ -1,6 +1,8 @@
 //! The planners' workflow on the leerstand database, without HTTP: accounts and API tokens,
 //! publication consent (§ 200 (3) BauGB), verdict overrides, cases, offers and enquiries,
-//! citizen reports and their moderation, and the audit log every change writes to.
+//! citizen reports and their moderation, the audit log every change (and every read of
+//! private data) writes to, and data protection: erasing contacts after their retention and
+//! the export of what is stored about a person.
 //!
 //! Each operation is a plain async function on a pool or a connection that checks the
 //! workflow's rules, writes its rows and, for a planner's change, one `audit_log` row in the
@@ -13,6 +15,7 @@ pub mod consent;
 pub mod lockout;
 pub mod offers;
 pub mod overrides;
+pub mod privacy;
 pub mod reports;
 pub mod subjects;
 pub mod users;

@@ -200,14 +200,22 @@ async fn case_detail(conn: &mut PgConnection, id: i64) -> Result<Value, Problem>
     Ok(case)
 }
 
-/// `GET /planner/cases/{id}`.
+/// `GET /planner/cases/{id}`; the history's notes tell of owners, so an audited read.
 pub(crate) async fn detail(
-    _planner: Planner,
+    planner: Planner,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, Problem> {
     let mut conn = state.pool().acquire().await?;
-    Ok(Json(case_detail(&mut conn, id).await?))
+    let detail = case_detail(&mut conn, id).await?;
+    super::audit_read(
+        &mut *conn,
+        &planner,
+        ("planner_case", Some(id)),
+        json!({"view": "case"}),
+    )
+    .await?;
+    Ok(Json(detail))
 }
 
 #[derive(Debug, Deserialize)]

@@ -17,7 +17,7 @@ use gdal::vector::{
 };
 use gdal::DriverManager;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use sqlx::Row;
 use tokio::sync::mpsc;
 
@@ -44,6 +44,9 @@ struct Source {
     binds: Vec<Option<String>>,
     properties: Vec<(&'static str, &'static str)>,
     geometry: OGRwkbGeometryType::Type,
+    /// For the verdicts, which carry what the registers say: the filter, for the export's
+    /// audited read. The public collections hold only what the public map shows.
+    private: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,6 +67,8 @@ fn source(name: &str, q: ExportQuery, account: i64) -> Result<Source, Problem> {
             district: q.district,
         }
         .check()?;
+        let private = json!({"class": filter.class, "kind": filter.kind, "town": filter.town,
+                             "district": filter.district});
         return Ok(Source {
             name: name.to_owned(),
             from: format!("({VERDICTS_SQL}) v"),
@@ -76,6 +81,7 @@ fn source(name: &str, q: ExportQuery, account: i64) -> Result<Source, Problem> {
                 .collect(),
             properties: VERDICT_PROPERTIES.to_vec(),
             geometry: OGRwkbGeometryType::wkbMultiPolygon,
+            private: Some(private),
         });
     }
     let c = crate::features::collection(name)?;
@@ -95,6 +101,7 @@ fn source(name: &str, q: ExportQuery, account: i64) -> Result<Source, Problem> {
         } else {
             OGRwkbGeometryType::wkbMultiPolygon
         },
+        private: None,
     })
 }
 
@@ -150,11 +157,20 @@ pub(crate) async fn export(
         tracing::error!(%error, "export writer panicked");
         Problem::internal()
     })?;
-    read?;
+    let rows = read?;
     written.map_err(|error| {
         tracing::error!(%error, export = %source.name, "writing the export");
         Problem::conflict(format!("DEBUG {error}"))
     })?;
+    if let Some(filter) = source.private.clone() {
+        super::audit_read(
+            state.pool(),
+            &planner,
+            ("verdict", None),
+            json!({"view": "export", "file": file, "filter": filter, "rows": rows}),
+        )
+        .await?;
+    }
 
     let file = tokio::fs::File::open(&path).await.map_err(|error| {
         tracing::error!(%error, "opening the export");
@@ -186,13 +202,15 @@ pub(crate) async fn export(
     Ok(response)
 }
 
-/// Reads the rows through a cursor and hands them to the writer in batches.
+/// Reads the rows through a cursor and hands them to the writer in batches; returns how
+/// many it read.
 async fn read_rows(
     state: &AppState,
     source: &Source,
     format: Format,
     sender: mpsc::Sender<Vec<ExportRow>>,
-) -> Result<(), Problem> {
+) -> Result<u64, Problem> {
+    let mut count = 0u64;
     let mut props = String::new();
     for (i, (name, _)) in source.properties.iter().enumerate() {
         if i > 0 {
@@ -226,6 +244,7 @@ async fn read_rows(
         if rows.is_empty() {
             break;
         }
+        count += rows.len() as u64;
         let mut batch = Vec::with_capacity(rows.len());
         for row in rows {
             let (wkt, wkb) = match format {
@@ -245,7 +264,7 @@ async fn read_rows(
         }
     }
     tx.rollback().await?;
-    Ok(())
+    Ok(count)
 }
 
 /// A property value as CSV text: strings as they are, null empty, others in JSON notation.

@@ -3,7 +3,9 @@
 //! enquiries, exports, and the audit log. Every handler takes the [`Planner`] extractor
 //! first, so a request without a valid token is refused before anything else is read;
 //! every change is a call into [`workflow`], which writes it in one transaction with its
-//! `audit_log` row.
+//! `audit_log` row. Every answer that shows private data (owners, registers, surveys,
+//! reporters' and investors' words and contacts) writes one `read` row through
+//! [`audit_read`] before it is sent.
 
 mod cases;
 mod consent;
@@ -49,7 +51,42 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/planner/enquiries/{id}/forward", post(offers::forward))
         .route("/planner/export/{file}", get(export::export))
         .route("/planner/audit", get(audit_log))
+        .route("/planner/privacy/subject", get(privacy_subject))
         .route_layer(axum::middleware::from_fn_with_state(state, scope::gate))
+}
+
+/// Audits a planner's read of private data: one INSERT (action `read`) on the connection
+/// or pool the read used, naming the planner, the table and row shown and, in `details`,
+/// what the answer held. Called after the data is read and before it is sent: a failed read
+/// leaves no row, and data whose row cannot be written is not sent.
+pub(crate) async fn audit_read<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    planner: &Planner,
+    subject: (&str, Option<i64>),
+    details: Value,
+) -> Result<(), Problem> {
+    workflow::audit::read(executor, &planner.login, subject, details).await?;
+    Ok(())
+}
+
+/// [`audit_read`] for a list: the rows' ids go under `ids` in `details`; an empty list
+/// showed nothing and writes no row.
+pub(crate) async fn audit_read_rows<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    planner: &Planner,
+    table: &str,
+    ids: impl IntoIterator<Item = i64>,
+    details: Value,
+) -> Result<(), Problem> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut details = details;
+    if let Value::Object(map) = &mut details {
+        map.insert("ids".to_owned(), json!(ids));
+    }
+    audit_read(executor, planner, (table, None), details).await
 }
 
 /// A request that is well-formed but asks for something the rules do not allow.
@@ -147,12 +184,7 @@ async fn audit_log(
     State(state): State<AppState>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Listing<AuditRow>>, Problem> {
-    planner.require_admin()?;
-    if planner.towns != workflow::users::Towns::All {
-        return Err(Problem::forbidden(
-            "the audit log is for administrators of every town",
-        ));
-    }
+    planner.require_admin_of_every_town("the audit log")?;
     filter("subject_table", q.subject_table.as_deref())?;
     filter("actor", q.actor.as_deref())?;
     let page = Page {
@@ -189,6 +221,28 @@ async fn audit_log(
     }))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectQuery {
+    /// The e-mail address or phone number as the person gave it.
+    contact: String,
+}
+
+/// Everything stored about the person who gave `contact` (Art. 15 GDPR): citizen reports,
+/// enquiries, a planner account of that login. Administrators of every town only; the
+/// export writes its own `read` row ([`workflow::privacy::subject_export`]).
+async fn privacy_subject(
+    planner: Planner,
+    State(state): State<AppState>,
+    Query(q): Query<SubjectQuery>,
+) -> Result<Json<Value>, Problem> {
+    planner.require_admin_of_every_town("what is stored about a person")?;
+    filter("contact", Some(&q.contact))?;
+    Ok(Json(
+        workflow::privacy::subject_export(state.pool(), &planner.login, &q.contact).await?,
+    ))
+}
+
 /// The OpenAPI paths of the planner routes.
 pub(crate) fn openapi_paths() -> Value {
     let problem = json!({"$ref": "#/components/responses/Problem"});
@@ -215,6 +269,9 @@ pub(crate) fn openapi_paths() -> Value {
         }
         a
     };
+    let mut privacy = op("get", "Everything stored about the person who gave `contact` (e-mail or phone, any case): citizen reports, enquiries, a planner account of that login (Art. 15 GDPR; administrators of every town; audited).", false);
+    privacy["get"]["parameters"] = json!([{"name": "contact", "in": "query", "required": true,
+        "schema": {"type": "string", "maxLength": 200}}]);
     json!({
         "/planner/verdicts": op("get", "Verdicts of the latest run (class, kind, town, district; limit, offset; f=geojson).", false),
         "/planner/verdicts/{kind}/{alkis_id}": op("get", "One building or parcel: verdict, evidence, owners, addresses, surveys, cases.", false),
@@ -240,6 +297,7 @@ pub(crate) fn openapi_paths() -> Value {
         "/planner/offers/{id}/enquiries": op("get", "Enquiries about an offer, with the investor's contact.", false),
         "/planner/enquiries/{id}/forward": op("post", "Mark an enquiry forwarded to the owner.", false),
         "/planner/export/{file}": op("get", "Export a public collection or `verdicts` as `{name}.csv` or `{name}.gpkg` (EPSG:25832).", false),
-        "/planner/audit": op("get", "The audit log (administrators).", false)
+        "/planner/audit": op("get", "The audit log (administrators).", false),
+        "/planner/privacy/subject": privacy
     })
 }

@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use workflow::reports::Decision;
 
 use super::{Listing, Page};
@@ -38,7 +39,8 @@ pub(crate) struct ReportItem {
     lat: Option<f64>,
 }
 
-/// `GET /planner/reports`: the moderation queue, oldest first.
+/// `GET /planner/reports`: the moderation queue, oldest first; the reporters' words and
+/// contacts, so an audited read.
 pub(crate) async fn queue(
     planner: Planner,
     State(state): State<AppState>,
@@ -82,6 +84,14 @@ pub(crate) async fn queue(
     .bind(page.offset)
     .bind(planner.id)
     .fetch_all(state.pool())
+    .await?;
+    super::audit_read_rows(
+        state.pool(),
+        &planner,
+        "citizen_report",
+        items.iter().map(|r| r.id),
+        json!({"view": "reports"}),
+    )
     .await?;
     Ok(Json(Listing {
         items,

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use model::OfferKind;
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::json;
 use sqlx::PgConnection;
 use workflow::offers::{NewOffer, OfferChange};
 
@@ -241,7 +242,8 @@ pub(crate) struct EnquiryItem {
     id: i64,
     offer_id: i64,
     message: String,
-    contact: String,
+    /// None once erased after its retention (`leerstand privacy purge`).
+    contact: Option<String>,
     received_at: chrono::DateTime<chrono::Utc>,
     forwarded_at: Option<chrono::DateTime<chrono::Utc>>,
     forwarded_by: Option<String>,
@@ -256,9 +258,10 @@ pub(crate) struct EnquiryQuery {
     offset: i64,
 }
 
-/// `GET /planner/offers/{id}/enquiries`: newest first, with the investors' contacts.
+/// `GET /planner/offers/{id}/enquiries`: newest first, with the investors' contacts (an
+/// audited read).
 pub(crate) async fn enquiries(
-    _planner: Planner,
+    planner: Planner,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<EnquiryQuery>,
@@ -285,6 +288,14 @@ pub(crate) async fn enquiries(
     .bind(page.limit)
     .bind(page.offset)
     .fetch_all(state.pool())
+    .await?;
+    super::audit_read_rows(
+        state.pool(),
+        &planner,
+        "enquiry",
+        items.iter().map(|e| e.id),
+        json!({"view": "enquiries", "offer": id}),
+    )
     .await?;
     Ok(Json(Listing {
         items,

@@ -498,15 +498,25 @@ pub(crate) async fn subject_detail(
     }))
 }
 
-/// `GET /planner/verdicts/{kind}/{alkis_id}`.
+/// `GET /planner/verdicts/{kind}/{alkis_id}`; owners, registers and surveys: a read that is
+/// audited.
 pub(crate) async fn detail(
-    _planner: Planner,
+    planner: Planner,
     State(state): State<AppState>,
     Path((kind, alkis_id)): Path<(SubjectKind, String)>,
 ) -> Result<Json<Value>, Problem> {
     let mut conn = state.pool().acquire().await?;
     let id = subject_id(&mut conn, kind, &alkis_id).await?;
-    Ok(Json(subject_detail(&mut conn, kind, id).await?))
+    let detail = subject_detail(&mut conn, kind, id).await?;
+    let table = workflow::subjects::kind_name(kind);
+    super::audit_read(
+        &mut *conn,
+        &planner,
+        (table, Some(id)),
+        json!({"view": "verdict", "alkis_id": alkis_id}),
+    )
+    .await?;
+    Ok(Json(detail))
 }
 
 #[derive(Debug, Deserialize)]
