@@ -160,7 +160,7 @@ pub(crate) async fn export(
     let rows = read?;
     written.map_err(|error| {
         tracing::error!(%error, export = %source.name, "writing the export");
-        Problem::conflict(format!("DEBUG {error}"))
+        Problem::internal()
     })?;
     if let Some(filter) = source.private.clone() {
         super::audit_read(
