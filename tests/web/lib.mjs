@@ -25,12 +25,12 @@ export const FLAGS = [
 ];
 
 /** A browser with a fresh, throw-away profile; `close()` removes the profile. */
-export async function openBrowser({ viewport = { width: 1280, height: 860 }, javaScriptEnabled = true } = {}) {
+export async function openBrowser({ viewport = { width: 1280, height: 860 }, javaScriptEnabled = true, extraArgs = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'leerstand-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...extraArgs],
     viewport,
     javaScriptEnabled,
     locale: 'de-DE',

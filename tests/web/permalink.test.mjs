@@ -107,3 +107,28 @@ test('a plot page and its enquiry form work without JavaScript', async () => {
   }
   await noScript.close();
 });
+
+test('without WebGL the page says why and leads to the list', async () => {
+  const noGl = await openBrowser({ extraArgs: ['--disable-3d-apis'] });
+  try {
+    const page = await noGl.page('/index.html');
+    await page.waitForFunction(() => document.body.dataset.ready === 'nowebgl', null, { timeout: 30000 });
+    const text = await page.locator('.nowebgl').innerText();
+    assert.match(text, /WebGL/);
+    assert.doesNotMatch(text, /konnten nicht geladen/, 'not the misleading "could not load"');
+    await screenshot(page, 'no-webgl');
+    await page.click('.nowebgl a');
+    await page.waitForURL(/\/grundstuecke/);
+    assert.ok(await page.locator('ol.plots li').count() > 0, 'the list lists plots');
+    await page.selectOption('#art', 'building_gap');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForURL(/art=building_gap/);
+    const first = page.locator('ol.plots li a').first();
+    assert.match(await first.innerText(), /Baulücke/);
+    await first.click();
+    await page.waitForURL(/\/grundstueck\//);
+    assert.equal(await page.locator('svg path.plot').count(), 1);
+  } finally {
+    await noGl.close();
+  }
+});

@@ -50,6 +50,7 @@ class App {
     if (state.map) map.jumpTo({ center: [state.map.lon, state.map.lat], zoom: state.map.zoom });
     for (const key of state.off) this.setLayer(key, false);
     if (Object.keys(state.search).length) this.views.suche.applyFilters(state.search);
+    if (state.map || state.plot) this.views.suche.keepView = true;
     map.on('moveend', () => {
       const c = map.getCenter();
       this.link.update({ map: { zoom: map.getZoom(), lat: c.lat, lon: c.lng } });
@@ -188,6 +189,16 @@ class App {
   }
 }
 
+/** Whether the browser offers WebGL, which the map draws with. */
+function canDrawMaps() {
+  try {
+    const canvas = document.createElement('canvas');
+    return Boolean(canvas.getContext('webgl2') || canvas.getContext('webgl'));
+  } catch {
+    return false;
+  }
+}
+
 async function main() {
   let config;
   try {
@@ -197,6 +208,14 @@ async function main() {
   }
   if (!config) {
     document.body.append(h('p', { class: 'error', role: 'alert' }, t('app.error')));
+    return;
+  }
+  if (!canDrawMaps()) {
+    // Without WebGL the map cannot start; say so, and point to what works without it.
+    document.body.dataset.ready = 'nowebgl';
+    $('#map').append(h('div', { class: 'nowebgl', role: 'alert' },
+      h('p', {}, t('app.nowebgl')),
+      h('p', {}, h('a', { class: 'button', href: '/grundstuecke' }, t('app.nowebgl.list')))));
     return;
   }
   const app = new App(config);

@@ -12,6 +12,8 @@ const de = {
   'app.planner': 'Für Planer',
   'app.loading': 'Lädt …',
   'app.error': 'Die Daten konnten nicht geladen werden. Bitte später erneut versuchen.',
+  'app.nowebgl': 'Ihr Browser kann die Karte nicht zeichnen: WebGL ist ausgeschaltet oder wird nicht unterstützt. Alle Grundstücke finden Sie trotzdem in der Liste.',
+  'app.nowebgl.list': 'Grundstücke als Liste',
   'app.nav': 'Bereiche',
 
   'tab.map': 'Karte',
@@ -277,6 +279,8 @@ const en = {
   'app.planner': 'For planners',
   'app.loading': 'Loading …',
   'app.error': 'The data could not be loaded. Please try again later.',
+  'app.nowebgl': 'Your browser cannot draw the map: WebGL is switched off or not supported. You can still find every plot in the list.',
+  'app.nowebgl.list': 'Plots as a list',
   'app.nav': 'Sections',
   'tab.map': 'Map',
   'tab.search': 'Find plots',

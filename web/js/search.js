@@ -207,7 +207,9 @@ export class SearchView {
     this.matched = fc.numberMatched ?? this.results.length;
     this.renderResults();
     this.vmap.setSearchResults({ type: 'FeatureCollection', features: this.results });
-    if (!more && this.results.length && this.app.current === 'suche') this.fitResults();
+    // A permalink's map position stands; later searches fit their results.
+    if (!more && this.results.length && this.app.current === 'suche' && !this.keepView) this.fitResults();
+    this.keepView = false;
     this.root.dataset.loading = 'false';
     this.root.dataset.results = String(this.results.length);
     this.root.dataset.matched = String(this.matched);
@@ -249,8 +251,12 @@ export class SearchView {
       return item;
     }));
     this.more.hidden = this.results.length >= this.matched;
-    this.detail.hidden = true;
-    this.listBox.hidden = false;
+    // A search started after the detail opened shows its list; one already running when a
+    // permalink opened the detail leaves it open.
+    if ((this.seq || 0) > (this.detailSeq ?? -1)) {
+      this.detail.hidden = true;
+      this.listBox.hidden = false;
+    }
   }
 
   /** A click on a result in the map: mark it in the list. */
@@ -303,6 +309,7 @@ export class SearchView {
     this.listBox.hidden = true;
     this.detail.hidden = false;
     this.detail.dataset.id = f.id;
+    this.detailSeq = this.seq || 0;
     this.app.link.update({ plot: f.id });
     if (this.app.current !== 'suche') this.app.show('suche');
     this.detail.focus();

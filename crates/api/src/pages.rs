@@ -21,8 +21,165 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/grundstueck/{id}", get(plot_page))
         .route("/angebot/{id}", get(offer_page).post(offer_enquiry))
+        .route("/grundstuecke", get(plot_list))
         .route("/melden", get(report_short))
         .route("/melden/qr.svg", get(report_qr))
+}
+
+/// The filters of the plot list, as its form sends them (empty fields mean "any").
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    ort: String,
+    #[serde(default)]
+    art: String,
+    #[serde(default)]
+    min: String,
+    #[serde(default)]
+    max: String,
+    #[serde(default)]
+    seite: Option<u32>,
+}
+
+/// A plot of the list.
+#[derive(Debug, sqlx::FromRow)]
+struct ListedPlot {
+    id: String,
+    kennzeichen: String,
+    class: String,
+    area_m2: f64,
+    town: String,
+    district: Option<String>,
+    suitability: Option<f64>,
+    matched: i64,
+}
+
+/// Plots per page of the list.
+const LIST_PAGE: i64 = 50;
+/// The pages of the list a reader can reach (the search narrows beyond).
+const LIST_PAGES: u32 = 200;
+
+/// The public plots as a list with a filter form: the search of the map for readers without
+/// JavaScript or WebGL, and for search engines.
+async fn plot_list(
+    read: PublicRead,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
+) -> Result<Response, Problem> {
+    let towns: Vec<(String, String)> =
+        sqlx::query_as("SELECT DISTINCT ags, town FROM published.plot ORDER BY town")
+            .fetch_all(read.pool())
+            .await
+            .map_err(|e| read.problem(e))?;
+    let classes = [
+        "building_gap",
+        "vacant_building_plot",
+        "brownfield",
+        "underused",
+    ];
+    let number = |v: &str| {
+        v.trim()
+            .replace('.', "")
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+    };
+    let town = towns
+        .iter()
+        .find(|(ags, _)| *ags == q.ort)
+        .map(|(ags, _)| ags.clone());
+    let class = classes
+        .iter()
+        .find(|c| **c == q.art)
+        .map(|c| (*c).to_owned());
+    let (min, max) = (number(&q.min), number(&q.max));
+    let page = q.seite.unwrap_or(1).clamp(1, LIST_PAGES);
+    let rows: Vec<ListedPlot> = sqlx::query_as(
+        "SELECT id, kennzeichen, class, area_m2::float8 AS area_m2, town, district,
+                    suitability::float8 AS suitability, count(*) OVER () AS matched
+               FROM published.plot
+              WHERE ($1::text IS NULL OR ags = $1) AND ($2::text IS NULL OR class = $2)
+                AND ($3::float8 IS NULL OR area_m2 >= $3) AND ($4::float8 IS NULL OR area_m2 <= $4)
+              ORDER BY suitability DESC NULLS LAST, area_m2 DESC, id
+              LIMIT $5 OFFSET $6",
+    )
+    .bind(&town)
+    .bind(&class)
+    .bind(min)
+    .bind(max)
+    .bind(LIST_PAGE)
+    .bind((i64::from(page) - 1) * LIST_PAGE)
+    .fetch_all(read.pool())
+    .await
+    .map_err(|e| read.problem(e))?;
+    let matched = rows.first().map_or(0, |r| r.matched);
+    let pages = u32::try_from((matched + LIST_PAGE - 1) / LIST_PAGE)
+        .unwrap_or(u32::MAX)
+        .min(LIST_PAGES);
+    let link = |p: u32| {
+        format!(
+            "/grundstuecke?ort={}&art={}&min={}&max={}&seite={p}",
+            urlencode(&q.ort),
+            urlencode(&q.art),
+            urlencode(&q.min),
+            urlencode(&q.max)
+        )
+    };
+    let body = html! {
+        h1 { "Grundstücke suchen" }
+        p { "Baulücken, Brachen und Grundstücke mit leerem Gebäude in den vier Städten, die veröffentlicht werden dürfen. "
+            a href="/" { "Zur Karte" } }
+        form.filters method="get" action="/grundstuecke" {
+            p {
+                label for="ort" { "Ort" }
+                select id="ort" name="ort" {
+                    option value="" { "Alle vier Städte" }
+                    @for (ags, name) in &towns { option value=(ags) selected[town.as_deref() == Some(ags.as_str())] { (name) } }
+                }
+            }
+            p {
+                label for="art" { "Art" }
+                select id="art" name="art" {
+                    option value="" { "Alle Arten" }
+                    @for c in classes { option value=(c) selected[class.as_deref() == Some(c)] { (class_name(c)) } }
+                }
+            }
+            p {
+                label for="min" { "Fläche von (m²)" }
+                input id="min" name="min" inputmode="numeric" value=(q.min);
+            }
+            p {
+                label for="max" { "bis (m²)" }
+                input id="max" name="max" inputmode="numeric" value=(q.max);
+            }
+            p { button type="submit" { "Suchen" } }
+        }
+        p role="status" { (group(matched)) " Grundstücke" @if pages > 1 { ", Seite " (page) " von " (pages) } }
+        ol.plots {
+            @for p in &rows {
+                li {
+                    a href=(format!("/grundstueck/{}", urlencode(&p.id))) {
+                        (class_name(&p.class)) " · " (area(p.area_m2))
+                    }
+                    br;
+                    span.kicker {
+                        (p.town) @if let Some(d) = &p.district { ", " (d) } " · " (parcel_name(&p.kennzeichen))
+                        @if let Some(score) = p.suitability { " · Eignung " (format!("{:.0}", score * 100.0)) " %" }
+                    }
+                }
+            }
+        }
+        nav.pager aria-label="Seiten" {
+            @if page > 1 { a href=(link(page - 1)) rel="prev" { "← vorige Seite" } " " }
+            @if page < pages { a href=(link(page + 1)) rel="next" { "nächste Seite →" } }
+        }
+    };
+    let page = layout(
+        "Grundstücke suchen",
+        "Baulücken, Brachen und freie Grundstücke in Sömmerda, Buttstädt, Kindelbrück und Straußfurt",
+        "/grundstuecke",
+        body,
+    );
+    Ok(Html(page.into_string()).into_response())
 }
 
 /// The short address of the report form, for posters and the kiosks' QR code.

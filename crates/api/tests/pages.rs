@@ -122,3 +122,35 @@ async fn the_short_report_address_and_its_qr_code(pool: PgPool) {
     // The modules: a dark path of many squares.
     assert!(svg.matches('M').count() > 100, "{svg}");
 }
+
+#[sqlx::test(migrator = "store::MIGRATOR", fixtures("town"))]
+async fn the_plot_list_filters_without_javascript(pool: PgPool) {
+    let s = common::start(pool).await;
+    let (status, kind, html) = page(&s, "/grundstuecke").await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"));
+    assert!(html.contains("/grundstueck/DETHFIXTUREP0004"), "{html}");
+    assert!(
+        !html.contains("DETHFIXTUREP0005"),
+        "an unreleased plot: {html}"
+    );
+    assert!(!html.contains("<script"));
+    let (_, _, gaps) = page(&s, "/grundstuecke?art=building_gap&ort=16068051").await;
+    assert!(gaps.contains("/grundstueck/DETHFIXTUREP0004"), "{gaps}");
+    let (_, _, none) = page(&s, "/grundstuecke?min=601").await;
+    assert!(none.contains("0 Grundstücke"), "{none}");
+    // Anything a reader may type is a filter that matches or is ignored, never an error.
+    for odd in [
+        "?ort=%00",
+        "?art=<b>",
+        "?min=abc&max=-1",
+        "?seite=999999",
+        "?min=1.000",
+    ] {
+        let (status, _, html) = page(&s, &format!("/grundstuecke{odd}")).await;
+        assert_eq!(status, 200, "{odd}");
+        assert!(!html.contains("<b>"), "{odd}");
+    }
+    let (status, _, _) = page(&s, "/grundstuecke?seite=x").await;
+    assert_eq!(status, 400);
+}
