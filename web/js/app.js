@@ -26,6 +26,8 @@ class App {
     translatePage();
     document.body.classList.toggle('kiosk', this.kiosk);
     $('#lang').addEventListener('click', switchLanguage);
+    // The button is in the language it switches to (its code shows on phones).
+    $('#lang').lang = document.documentElement.lang === 'de' ? 'en' : 'de';
     this.buildTownSwitcher();
     this.buildTabs();
     this.vmap = new VacancyMap($('#map'), this.config);
@@ -93,6 +95,14 @@ class App {
 
   buildTabs() {
     const tabs = $$('[role=tab]');
+    const bar = $('.tabs');
+    const edges = () => {
+      bar.classList.toggle('more-left', bar.scrollLeft > 2);
+      bar.classList.toggle('more-right', bar.scrollLeft + bar.clientWidth < bar.scrollWidth - 2);
+    };
+    bar.addEventListener('scroll', edges, { passive: true });
+    window.addEventListener('resize', edges);
+    edges();
     for (const tab of tabs) {
       tab.addEventListener('click', () => this.show(tab.dataset.view));
       tab.addEventListener('keydown', (e) => {
@@ -120,6 +130,7 @@ class App {
       const on = tab.dataset.view === view;
       tab.setAttribute('aria-selected', String(on));
       tab.tabIndex = on ? 0 : -1;
+      if (on) tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     }
     for (const v of VIEWS) $(`#panel-${v}`).hidden = v !== view;
     if (previous) this.views[previous]?.leave?.();

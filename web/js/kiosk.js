@@ -2,7 +2,8 @@
 // targets, no text input (the views offer on-screen controls only), and back to the start
 // view after a time without touch (config idleSeconds, or ?idle=SECONDS).
 
-import { $ } from './dom.js';
+import { $, h } from './dom.js';
+import { t } from './i18n.js';
 
 const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart'];
 
@@ -19,9 +20,20 @@ export class Kiosk {
     $('#kiosk-zoomout').addEventListener('click', () => app.vmap.map.zoomOut());
     $('#kiosk-fullscreen').addEventListener('click', () => this.fullscreen());
     for (const type of ACTIVITY) document.addEventListener(type, () => this.activity(), { capture: true, passive: true });
+    this.addReportCode();
     // Browsers allow full screen only after a user gesture: the first touch asks for it.
     document.addEventListener('pointerdown', () => this.fullscreen(), { once: true });
     this.activity();
+  }
+
+  /** The report tab of a kiosk takes no typing: a QR code and a short address lead to the
+   *  report form on the visitor's phone (the server draws the code for its own address). */
+  addReportCode() {
+    const url = `${location.host}/melden`;
+    $('#panel').append(h('section', { class: 'kiosk-qr', 'aria-labelledby': 'kiosk-qr-title' },
+      h('h3', { id: 'kiosk-qr-title' }, t('kiosk.qr.title')),
+      h('img', { src: '/melden/qr.svg', width: '260', height: '260', alt: t('kiosk.qr.alt', { url }) }),
+      h('p', {}, t('kiosk.qr.text', { url }))));
   }
 
   fullscreen() {
