@@ -292,7 +292,7 @@ class Planner {
       const figure = h('figure', { class: 'report-photo' }, h('figcaption', {}, alt));
       getBlob(`/planner/reports/${r.id}/photos/${n}`).then((blob) => {
         const url = URL.createObjectURL(blob);
-        figure.prepend(h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt, loading: 'lazy' })));
+        figure.prepend(h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt })));
       }).catch(() => figure.append(h('p', { class: 'field-error' }, t('planner.moderation.photo.failed', { n }))));
       figures.push(figure);
     }
