@@ -1,10 +1,17 @@
-// Report a vacancy: German validation messages, a report sent from the map, found in the
-// planner's moderation queue, approved, and then shown on the public map. Also the
-// planner's review list (evidence, override) and cases.
+// Report a vacancy: German validation messages, a report with a photo sent from the map
+// and confirmed by its nearest address, found with its photo in the planner's moderation
+// queue, approved, and then shown on the public map with its photo re-encoded; "Mein
+// Standort" granted and denied; the form on a phone. Also the planner's review list
+// (evidence, override) and cases.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openBrowser, mapIdle, rendered, screenshot, api, PLANNER, BASE } from './lib.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openBrowser, mapIdle, rendered, screenshot, api, PLANNER, BASE, REPO } from './lib.mjs';
+
+// A phone's JPEG with EXIF (camera, time, GPS position), 2000 × 1500 pixels.
+const PHOTO = join(REPO, 'data', 'fixtures', 'photos', 'gps.jpg');
 
 let browser;
 before(async () => { browser = await openBrowser(); });
@@ -54,6 +61,13 @@ test('a submitted report reaches the moderation queue and, approved, the public 
   await page.check('input[name=category][value=vacant_building]');
   await page.fill('#report-text', `${token}: Fenster seit Monaten verhängt, Briefkasten überfüllt.`);
   await page.fill('#report-contact', 'buerger@example.org');
+  // The place is confirmed by the nearest address, not by coordinates.
+  const near = await api(`/addresses/nearest?lon=${reportPoint[0]}&lat=${reportPoint[1]}`);
+  assert.equal(near.status, 200, 'an address near the middle of Kindelbrück');
+  assert.equal(near.body.town, 'Kindelbrück');
+  await page.waitForFunction((label) => document.getElementById('report-point-text').textContent === `Gewählte Stelle: Nähe ${label}`, near.body.label);
+  await page.setInputFiles('#report-photos', PHOTO);
+  assert.match(await page.locator('#report-photos-chosen').innerText(), /Gewählt: gps\.jpg/);
   await screenshot(page, 'report-form');
   await page.click('#report-submit');
   const done = page.locator('#report-done');
@@ -76,6 +90,12 @@ test('a submitted report reaches the moderation queue and, approved, the public 
   const itemText = await item.innerText();
   assert.ok(itemText.includes(token), 'the queue shows the citizen\'s text');
   assert.ok(itemText.includes('buerger@example.org'), 'the planner sees the contact');
+  // The photo, before approval, loaded with the planner's token.
+  const img = item.locator('.report-photo img');
+  await img.waitFor({ timeout: 15000 });
+  await planner.waitForFunction((id) => document.querySelector(`#moderation-queue li[data-id="${id}"] .report-photo img`)?.naturalWidth === 1600, reportId);
+  assert.equal(await img.getAttribute('alt'), `Foto 1 von Meldung Nr. ${reportId}`);
+  assert.equal((await api(`/reports/${reportId}/photos/1`)).status, 404, 'no public photo before approval');
   await screenshot(planner, 'planner-moderation');
   await item.locator('textarea').fill('Leerstehendes Wohnhaus, gemeldet und geprüft.');
   await item.locator('button[data-decision=approve]').click();
@@ -86,6 +106,18 @@ test('a submitted report reaches the moderation queue and, approved, the public 
   assert.equal(after.status, 200);
   const publicText = JSON.stringify(after.body);
   assert.ok(!publicText.includes('buerger@example.org') && !publicText.includes(token), 'no personal data in public');
+  // The photo is public now: a new JPEG, 1600 px wide, without the phone's EXIF.
+  const list = await api(`/reports/${reportId}/photos`);
+  assert.deepEqual(list.body.photos, [`/reports/${reportId}/photos/1`]);
+  const served = await fetch(`${BASE}/reports/${reportId}/photos/1`);
+  assert.equal(served.status, 200);
+  assert.equal(served.headers.get('content-type'), 'image/jpeg');
+  const bytes = Buffer.from(await served.arrayBuffer());
+  const original = readFileSync(PHOTO);
+  assert.ok(original.includes('Exif') && original.includes('Fixture'), 'the upload carried EXIF');
+  assert.equal(bytes.readUInt16BE(0), 0xffd8, 'a JPEG');
+  assert.ok(!bytes.includes('Exif') && !bytes.includes('Fixture'), 'no EXIF, no camera');
+  assert.ok(!bytes.equals(original), 're-encoded');
 
   const map = await browser.page('/index.html');
   await mapIdle(map);
@@ -94,6 +126,48 @@ test('a submitted report reaches the moderation queue and, approved, the public 
   const points = await rendered(map, ['reports-point']);
   assert.ok(points.some((f) => String(f.id) === String(reportId)), `report ${reportId} is drawn on the public map`);
   await screenshot(map, 'report-public');
+});
+
+test('"Mein Standort" takes the device\'s position, and says so in German when it may not', async () => {
+  const page = await browser.page('/index.html#melden');
+  await mapIdle(page);
+  // Denied: a clear message, no place chosen.
+  await browser.context.clearPermissions();
+  await page.click('#report-locate');
+  const error = page.locator('#report-point-error');
+  await error.waitFor({ state: 'visible', timeout: 15000 });
+  assert.match(await error.innerText(), /Ihr Standort wurde nicht freigegeben/);
+  assert.equal(await page.locator('#panel-melden').getAttribute('data-point'), null);
+  // Granted: the place is the device's, named by its nearest address.
+  const [lon, lat] = reportPoint ?? [11.0, 51.25];
+  await browser.context.grantPermissions(['geolocation'], { origin: BASE });
+  await browser.context.setGeolocation({ longitude: lon, latitude: lat, accuracy: 10 });
+  await page.click('#report-locate');
+  await page.waitForFunction(() => document.getElementById('panel-melden').dataset.point);
+  const point = (await page.locator('#panel-melden').getAttribute('data-point')).split(',').map(Number);
+  assert.ok(Math.abs(point[0] - lon) < 1e-6 && Math.abs(point[1] - lat) < 1e-6, `${point} is the device's position`);
+  await page.waitForFunction(() => /Nähe|keine Adresse/.test(document.getElementById('report-point-text').textContent));
+  assert.equal(await error.isVisible(), false, 'the error went with a chosen place');
+  await browser.context.clearPermissions();
+});
+
+test('the report form on a phone (390 × 844)', async () => {
+  const phone = await openBrowser({ viewport: { width: 390, height: 844 } });
+  try {
+    const page = await phone.page('/index.html#melden');
+    await mapIdle(page);
+    await page.click('#report-point button:has-text("Kartenmitte verwenden")');
+    await page.waitForFunction(() => /Gewählte Stelle/.test(document.getElementById('report-point-text').textContent));
+    await page.setInputFiles('#report-photos', PHOTO);
+    await page.locator('#report-photos').scrollIntoViewIfNeeded();
+    const box = await page.locator('#report-photos').boundingBox();
+    assert.ok(box.width <= 390 && box.height >= 44, `the file chooser fits and is a 44 px target: ${JSON.stringify(box)}`);
+    const locate = await page.locator('#report-locate').boundingBox();
+    assert.ok(locate.height >= 44, 'Mein Standort is a 44 px target');
+    await screenshot(page, 'report-form-phone');
+  } finally {
+    await phone.close();
+  }
 });
 
 test('planners review verdicts with their evidence and work cases', async () => {

@@ -16,16 +16,19 @@ export function setToken(value) {
   token = value;
 }
 
-async function request(method, path, body) {
+async function request(method, path, body, as = 'json') {
   const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const form = body instanceof FormData;
+  // A form sets its own Content-Type with the multipart boundary.
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   if (token && path.startsWith('/planner/')) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, body: body === undefined || form ? body : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, e.message);
   }
+  if (as === 'blob' && response.ok) return response.blob();
   const type = response.headers.get('Content-Type') || '';
   const data = type.includes('json') ? await response.json().catch(() => null) : null;
   if (!response.ok) throw new ApiError(response.status, data?.detail || data?.title || response.statusText, data);
@@ -37,6 +40,10 @@ export const get = (path) => request('GET', path);
 export const post = (path, body) => request('POST', path, body ?? {});
 export const patch = (path, body) => request('PATCH', path, body ?? {});
 export const del = (path) => request('DELETE', path);
+/** POST of a form (`multipart/form-data`, e.g. with photos). */
+export const postForm = (path, form) => request('POST', path, form);
+/** A binary answer (a photo) as a Blob; with the planner's token on planner paths. */
+export const getBlob = (path) => request('GET', path, undefined, 'blob');
 
 /** A query string of the set (non-empty) parameters. */
 export function query(params) {

@@ -3,7 +3,7 @@
 // only (gone when the tab closes).
 
 import { t, has, translatePage, switchLanguage, className, formatParcel, formatDate, formatNumber, formatArea, landUseName } from './i18n.js';
-import { get, post, del, query, setToken, ApiError } from './api.js';
+import { get, getBlob, post, del, query, setToken, ApiError } from './api.js';
 import { h, fill, facts, $, $$, announce } from './dom.js';
 
 const BUILDING_CLASSES = ['occupied', 'vacant', 'partly_vacant', 'risk', 'unknown'];
@@ -276,10 +276,27 @@ class Planner {
         [t('planner.moderation.contact'), r.contact],
       ]),
       h('blockquote', {}, r.body),
+      r.photos ? this.reportPhotos(r) : null,
       h('div', { class: 'field' }, h('label', { for: text.id }, t('planner.moderation.public_text')), text),
       h('div', { class: 'buttons' }, DECISIONS.map((d) => h('button', { type: 'button', class: d === 'approve' ? 'primary' : 'secondary', 'data-decision': d, onclick: () => decide(d) }, t(`planner.moderation.${d}`)))),
       result);
     return li;
+  }
+
+  /** The report's photos, fetched with the token (an <img> cannot send it) and shown from
+   * object URLs; each opens full size in a new tab. */
+  reportPhotos(r) {
+    const figures = [];
+    for (let n = 1; n <= r.photos; n += 1) {
+      const alt = t('planner.moderation.photo', { n, id: r.id });
+      const figure = h('figure', { class: 'report-photo' }, h('figcaption', {}, alt));
+      getBlob(`/planner/reports/${r.id}/photos/${n}`).then((blob) => {
+        const url = URL.createObjectURL(blob);
+        figure.prepend(h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { src: url, alt })));
+      }).catch(() => figure.append(h('p', { class: 'field-error' }, t('planner.moderation.photo.failed', { n }))));
+      figures.push(figure);
+    }
+    return h('div', { class: 'report-photos', role: 'group', 'aria-label': t('planner.moderation.photos') }, figures);
   }
 
   // --- Cases --------------------------------------------------------------------------

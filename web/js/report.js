@@ -1,14 +1,20 @@
-// Report a vacancy: pick the place on the map, say what it is, describe it, send it.
-// Validation happens here first (German messages), then the server's answer is shown.
+// Report a vacancy: pick the place on the map (or take the device's location), say what it
+// is, describe it, add up to three photos, send it. The chosen place is confirmed by its
+// nearest address. Validation happens here first (German messages), then the server's
+// answer is shown.
 
-import { post, ApiError } from './api.js';
+import { get, post, postForm, query, ApiError } from './api.js';
 import { h, fill, announce } from './dom.js';
-import { t, formatCoord } from './i18n.js';
+import { t, has, formatCoord } from './i18n.js';
 import { showFieldError } from './search.js';
 
 const CATEGORIES = ['vacant_building', 'vacant_plot', 'brownfield', 'interim_use', 'other'];
 const MAX_TEXT = 2000;
 const MAX_CONTACT = 200;
+// As the server takes them (workflow::photos).
+const MAX_PHOTOS = 3;
+const MAX_PHOTO_BYTES = 8 * 1024 * 1024;
+const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
 export class ReportView {
   constructor(root, app) {
@@ -44,12 +50,21 @@ export class ReportView {
       this.count.textContent = t('report.text.count', { n: this.textArea.value.length });
     });
     this.contact = h('input', { id: 'report-contact', name: 'contact', type: 'text', autocomplete: 'email', 'aria-describedby': 'report-contact-hint report-contact-error' });
+    this.photos = h('input', { id: 'report-photos', name: 'photo', type: 'file', multiple: true, accept: PHOTO_TYPES.join(','), 'aria-describedby': 'report-photos-hint report-photos-chosen report-photos-error' });
+    this.photoList = h('p', { id: 'report-photos-chosen', class: 'hint', 'aria-live': 'polite' });
+    this.photos.addEventListener('change', () => {
+      const names = [...this.photos.files].map((f) => f.name);
+      this.photoList.textContent = names.length ? t('report.photos.chosen', { names: names.join(', ') }) : '';
+      showFieldError(this.photos, this.photoErrors()[0] || '');
+    });
     this.errorBox = h('div', { id: 'report-errors', class: 'form-error', role: 'alert', hidden: true });
     this.form = h('form', { id: 'report-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); this.submit(); } },
       h('fieldset', { id: 'report-point' },
         h('legend', {}, t('report.step.pick')),
         this.pointText,
-        h('button', { type: 'button', class: 'secondary', onclick: () => this.setPoint(this.vmap.map.getCenter()) }, t('report.pick.keyboard')),
+        h('div', { class: 'buttons' },
+          h('button', { type: 'button', class: 'secondary', id: 'report-locate', onclick: () => this.locate() }, t('report.locate')),
+          h('button', { type: 'button', class: 'secondary', onclick: () => this.setPoint(this.vmap.map.getCenter()) }, t('report.pick.keyboard'))),
         h('p', { id: 'report-point-error', class: 'field-error', hidden: true })),
       h('fieldset', { id: 'report-category', 'aria-describedby': 'report-category-error' },
         h('legend', {}, t('report.category'), ' ', h('span', { class: 'req' }, `(${t('form.required')})`)),
@@ -66,6 +81,12 @@ export class ReportView {
         this.contact,
         h('p', { id: 'report-contact-hint', class: 'hint' }, t('report.contact.hint')),
         h('p', { id: 'report-contact-error', class: 'field-error', hidden: true })),
+      h('div', { class: 'field' },
+        h('label', { for: 'report-photos' }, t('report.photos')),
+        this.photos,
+        h('p', { id: 'report-photos-hint', class: 'hint' }, t('report.photos.hint')),
+        this.photoList,
+        h('p', { id: 'report-photos-error', class: 'field-error', hidden: true })),
       this.errorBox,
       h('button', { type: 'submit', class: 'primary', id: 'report-submit' }, t('report.submit')));
     this.done = h('div', { id: 'report-done', class: 'success-box', hidden: true, tabindex: '-1' });
@@ -79,7 +100,59 @@ export class ReportView {
     if (this.marker) this.marker.setLngLat(lngLat);
     else this.marker = this.vmap.marker(lngLat, 'report');
     showFieldError({ id: 'report-point', setAttribute() {} }, '');
-    announce(this.pointText.textContent);
+    this.nameAddress(this.point);
+  }
+
+  /** Confirms the chosen place by its nearest address ("Nähe Marktplatz 15, Sömmerda"). */
+  async nameAddress(point) {
+    const coords = { lat: formatCoord(point.lat), lon: formatCoord(point.lng) };
+    let text;
+    try {
+      const a = await get(`/addresses/nearest${query({ lon: point.lng.toFixed(6), lat: point.lat.toFixed(6) })}`);
+      text = t('report.pick.near', { address: a.label });
+      this.root.dataset.address = a.label;
+    } catch (e) {
+      text = t('report.pick.noaddress', coords);
+      delete this.root.dataset.address;
+    }
+    // A later choice wins over a slow answer for an earlier one.
+    if (this.point !== point) return;
+    this.pointText.textContent = text;
+    announce(text);
+  }
+
+  /** "Mein Standort": the device's position, when the browser and the person allow it. */
+  locate() {
+    const button = this.form.querySelector('#report-locate');
+    const fail = (key) => {
+      button.disabled = false;
+      button.textContent = t('report.locate');
+      showFieldError({ id: 'report-point', setAttribute() {} }, t(key));
+      announce(t(key));
+    };
+    if (!('geolocation' in navigator)) return fail('report.locate.unavailable');
+    button.disabled = true;
+    button.textContent = t('report.locate.busy');
+    navigator.geolocation.getCurrentPosition((position) => {
+      button.disabled = false;
+      button.textContent = t('report.locate');
+      const lngLat = { lng: position.coords.longitude, lat: position.coords.latitude };
+      this.vmap.goTo([lngLat.lng, lngLat.lat], Math.max(this.vmap.map.getZoom(), 17));
+      this.setPoint(lngLat);
+    }, (error) => fail(error.code === 1 ? 'report.locate.denied' : 'report.locate.unavailable'),
+    { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
+
+  /** What is wrong with the chosen photos, before anything is sent. */
+  photoErrors() {
+    const files = [...this.photos.files];
+    const errors = [];
+    if (files.length > MAX_PHOTOS) errors.push(t('report.invalid.photos.count'));
+    for (const f of files) {
+      if (!PHOTO_TYPES.includes(f.type)) errors.push(t('report.invalid.photos.type', { name: f.name }));
+      else if (f.size > MAX_PHOTO_BYTES) errors.push(t('report.invalid.photos.size', { name: f.name }));
+    }
+    return errors;
   }
 
   /** German (or English) messages for what is missing or wrong; empty when all is well. */
@@ -91,6 +164,8 @@ export class ReportView {
     if (!text) errors.text = t('report.invalid.text');
     else if (text.length > MAX_TEXT) errors.text = t('report.invalid.long');
     if (this.contact.value.trim().length > MAX_CONTACT) errors.contact = t('report.invalid.contact');
+    const photos = this.photoErrors();
+    if (photos.length) errors.photos = photos.join(' ');
     return errors;
   }
 
@@ -99,6 +174,7 @@ export class ReportView {
     showFieldError({ id: 'report-category', setAttribute() {} }, errors.category || '');
     showFieldError(this.textArea, errors.text || '');
     showFieldError(this.contact, errors.contact || '');
+    showFieldError(this.photos, errors.photos || '');
     const list = Object.values(errors);
     this.errorBox.hidden = !list.length;
     fill(this.errorBox, list.length ? [h('p', {}, t('form.errors')), h('ul', {}, list.map((m) => h('li', {}, m)))] : []);
@@ -110,7 +186,7 @@ export class ReportView {
     if (Object.keys(errors).length) {
       const first = errors.point ? this.form.querySelector('#report-point button')
         : errors.category ? this.form.querySelector('input[name=category]')
-          : errors.text ? this.textArea : this.contact;
+          : errors.text ? this.textArea : errors.contact ? this.contact : this.photos;
       first.focus();
       return;
     }
@@ -125,13 +201,31 @@ export class ReportView {
     };
     const contact = this.contact.value.trim();
     if (contact) body.contact = contact;
+    const files = [...this.photos.files];
     try {
-      const r = await post('/reports', body);
+      let r;
+      if (files.length) {
+        // With photos the report goes as a form; the server re-encodes them.
+        const form = new FormData();
+        for (const [k, v] of Object.entries(body)) form.append(k, String(v));
+        for (const f of files) form.append('photo', f, f.name);
+        r = await postForm('/reports', form);
+      } else {
+        r = await post('/reports', body);
+      }
       this.confirm(r.id);
     } catch (e) {
       let message;
+      const reason = e instanceof ApiError ? e.body?.reason : null;
       if (e instanceof ApiError && e.status === 429) message = t('report.rate');
-      else if (e instanceof ApiError && e.status === 422 && /outside/i.test(e.detail || '')) {
+      else if (reason && has(`report.photo.${reason}`)) {
+        const text = t(`report.photo.${reason}`);
+        message = e.body.photo ? t('report.photo.refused', { n: e.body.photo, reason: text }) : text;
+        showFieldError(this.photos, message);
+      } else if (e instanceof ApiError && e.status === 413) {
+        message = t('report.photo.too_large');
+        showFieldError(this.photos, message);
+      } else if (e instanceof ApiError && e.status === 422 && /outside/i.test(e.detail || '')) {
         message = t('report.invalid.outside');
         showFieldError({ id: 'report-point', setAttribute() {} }, message);
       } else message = t('report.error', { detail: e.detail || e.message });
@@ -161,6 +255,8 @@ export class ReportView {
     if (this.marker) this.marker.remove();
     this.marker = null;
     this.pointText.textContent = t('report.pick.none');
+    this.photoList.textContent = '';
+    delete this.root.dataset.address;
     this.count.textContent = t('report.text.count', { n: 0 });
     this.form.hidden = false;
     this.done.hidden = true;

@@ -164,7 +164,7 @@ pub fn app(state: AppState) -> Router {
         .merge(tiles::routes())
         .merge(auth::routes())
         .merge(search::routes())
-        .merge(reports::routes())
+        .merge(reports::read_routes())
         .merge(pages::routes())
         .merge(planner::routes(state.clone()));
     let router = match web_root {
@@ -173,14 +173,17 @@ pub fn app(state: AppState) -> Router {
         ),
         None => router.fallback(|| async { Problem::not_found("no such resource") }),
     };
+    // Every route keeps the body limit except `POST /reports`, whose form carries photos
+    // (it has a limit of its own, and reads a JSON report within this one).
     router
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .merge(reports::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::record,
         ))
         .layer(CompressionLayer::new())
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             server::BODY_READ_TIMEOUT,
         ))

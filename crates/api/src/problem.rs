@@ -16,6 +16,8 @@ pub struct Problem {
     pub retry_after: Option<u32>,
     /// Sent as `WWW-Authenticate` with 401.
     pub challenge: bool,
+    /// Extension members of the document (RFC 9457, 3.2), such as which photo was refused.
+    pub extensions: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Serialize)]
@@ -25,6 +27,8 @@ struct Body<'a> {
     title: &'a str,
     status: u16,
     detail: &'a str,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    extensions: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Problem {
@@ -35,6 +39,18 @@ impl Problem {
             detail: detail.into(),
             retry_after: None,
             challenge: false,
+            extensions: None,
+        }
+    }
+
+    /// The same problem with extension members (a JSON object; anything else is ignored).
+    pub fn with(self, members: serde_json::Value) -> Self {
+        match members {
+            serde_json::Value::Object(map) => Self {
+                extensions: Some(map),
+                ..self
+            },
+            _ => self,
         }
     }
 
@@ -111,6 +127,7 @@ impl IntoResponse for Problem {
             title: self.title,
             status: self.status.as_u16(),
             detail: &self.detail,
+            extensions: self.extensions.as_ref(),
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut response = (self.status, json).into_response();
@@ -228,6 +245,15 @@ impl From<workflow::Error> for Problem {
                 "Unprocessable content",
                 error.to_string(),
             ),
+            E::Photo(refused) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unprocessable content",
+                refused.to_string(),
+            )
+            .with(serde_json::json!({
+                "photo": refused.position,
+                "reason": refused.refusal.code(),
+            })),
             E::Database(source) => source.into(),
             E::Hash(_) | E::Stored { .. } => {
                 tracing::error!(error = %error, "workflow error");

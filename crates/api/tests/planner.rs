@@ -84,6 +84,7 @@ fn routes() -> Vec<(Method, &'static str, Option<Value>)> {
             None,
         ),
         (Method::GET, "/planner/reports", None),
+        (Method::GET, "/planner/reports/2/photos/1", None),
         (
             Method::POST,
             "/planner/reports/2/moderate",
@@ -1609,6 +1610,7 @@ async fn a_moderator_moderates_the_reports_of_their_town_and_nothing_else(pool: 
         match path {
             "/planner/reports"
             | "/planner/reports/2/moderate"
+            | "/planner/reports/2/photos/1"
             | "/planner/me"
             | "/planner/password" => {
                 assert!(status.is_success(), "{method} {path}: {status} {value}");
@@ -1636,7 +1638,7 @@ async fn a_moderator_moderates_the_reports_of_their_town_and_nothing_else(pool: 
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(refused.len(), routes().len() - 4 + 1, "{refused:?}");
+    assert_eq!(refused.len(), routes().len() - 5 + 1, "{refused:?}");
     assert!(refused.iter().all(|(actor, _)| actor == "moderator"));
     assert_eq!(refused.last().unwrap().1["town"], "16068064");
 }

@@ -369,6 +369,16 @@ async fn no_public_route_reveals_private_data(pool: PgPool) {
     .iter()
     .map(|p| (*p).to_owned())
     .collect();
+    // The report form's routes: the nearest address (of address 1) and an approved report's photos.
+    let (lon, lat): (f64, f64) = sqlx::query_as(
+        "SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(ST_SetSRID(
+                ST_MakePoint(648031, 5669911), 25832), 4326) g) p",
+    )
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
+    paths.push(format!("/addresses/nearest?lon={lon}&lat={lat}"));
+    paths.push("/reports/1/photos".to_owned());
     let collections = s.get_json("/collections").await;
     for c in collections["collections"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();

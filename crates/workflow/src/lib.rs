@@ -15,6 +15,7 @@ pub mod consent;
 pub mod lockout;
 pub mod offers;
 pub mod overrides;
+pub mod photos;
 pub mod privacy;
 pub mod reports;
 pub mod subjects;
@@ -46,6 +47,9 @@ pub enum Error {
     /// A stored value this version does not know (a role, a status).
     #[error("stored {what} {value:?} is unknown")]
     Stored { what: &'static str, value: String },
+    /// A photo of a report was refused; the message is German, for the citizen.
+    #[error(transparent)]
+    Photo(#[from] photos::PhotoError),
     #[error("database query failed")]
     Database(#[from] sqlx::Error),
 }

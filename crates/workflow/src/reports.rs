@@ -1,11 +1,13 @@
 //! Citizen reports: stored as pending with the reporter's contact kept private, and
 //! moderated by a planner. An approved report reaches the public `reports` collection with
-//! the moderator's text only.
+//! the moderator's text only. A report may carry up to three photos ([`crate::photos`]),
+//! stored with it in one transaction and public only while the report is approved.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::photos::{Photo, MAX_PHOTOS, MEDIA_TYPE};
 use crate::{audit, text, Actor, Error, Result};
 
 /// What a citizen may report.
@@ -29,10 +31,13 @@ pub struct NewReport<'a> {
     pub category: &'a str,
     pub text: &'a str,
     pub contact: Option<&'a str>,
+    /// Checked and re-encoded by [`crate::photos::prepare`].
+    pub photos: &'a [Photo],
 }
 
-/// Stores a report as pending; [`Error::Invalid`] for an unknown category, an empty or long
-/// text or contact, or a point outside the towns.
+/// Stores a report as pending with its photos, in one transaction; [`Error::Invalid`] for an
+/// unknown category, an empty or long text or contact, more than three photos, or a point
+/// outside the towns.
 pub async fn submit(pool: &PgPool, report: &NewReport<'_>) -> Result<i64> {
     if !CATEGORIES.contains(&report.category) {
         return Err(Error::Invalid(format!(
@@ -50,6 +55,12 @@ pub async fn submit(pool: &PgPool, report: &NewReport<'_>) -> Result<i64> {
             "contact must have at most 200 characters".into(),
         ));
     }
+    if report.photos.len() > MAX_PHOTOS {
+        return Err(Error::Invalid(format!(
+            "at most {MAX_PHOTOS} photos per report"
+        )));
+    }
+    let mut tx = pool.begin().await?;
     // Inside the towns means near one of their parcels; the nearest building within 30 m
     // is remembered for the moderator.
     let id: Option<i64> = sqlx::query_scalar(
@@ -69,9 +80,38 @@ pub async fn submit(pool: &PgPool, report: &NewReport<'_>) -> Result<i64> {
     .bind(body)
     .bind(contact)
     .bind(TOWN_MARGIN_M)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
-    id.ok_or_else(|| Error::Invalid("the point lies outside the four towns".into()))
+    let id = id.ok_or_else(|| Error::Invalid("the point lies outside the four towns".into()))?;
+    for (position, photo) in (1_i16..).zip(report.photos) {
+        sqlx::query(
+            "INSERT INTO citizen_report_photo (report_id, position, media_type, width, height, image)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(position)
+        .bind(MEDIA_TYPE)
+        .bind(i32::try_from(photo.width).unwrap_or(i32::MAX))
+        .bind(i32::try_from(photo.height).unwrap_or(i32::MAX))
+        .bind(&photo.jpeg)
+        .execute(&mut *tx)
+        .await
+        .map_err(crate::constraint)?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Photo `position` (from 1) of report `id` as the moderator sees it, whatever the report's
+/// status: media type and bytes.
+pub async fn photo(pool: &PgPool, id: i64, position: i16) -> Result<Option<(String, Vec<u8>)>> {
+    Ok(sqlx::query_as(
+        "SELECT media_type, image FROM citizen_report_photo WHERE report_id = $1 AND position = $2",
+    )
+    .bind(id)
+    .bind(position)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// A moderator's decision on a report.

@@ -212,6 +212,7 @@ async fn a_report_is_submitted_inside_the_towns_and_moderated(pool: PgPool) {
         category: "vacant_building",
         text: "  Steht leer  ",
         contact: Some(" "),
+        photos: &[],
     };
     let id = reports::submit(&pool, &report).await.unwrap();
     let stored: (String, String, Option<String>, Option<i64>) = sqlx::query_as(

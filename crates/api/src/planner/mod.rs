@@ -36,6 +36,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/planner/reports", get(moderation::queue))
         .route("/planner/reports/{id}/moderate", post(moderation::moderate))
+        .route("/planner/reports/{id}/photos/{n}", get(moderation::photo))
         .route("/planner/cases", get(cases::list).post(cases::open))
         .route("/planner/cases/{id}", get(cases::detail))
         .route("/planner/cases/{id}/status", post(cases::change_status))
@@ -279,6 +280,7 @@ pub(crate) fn openapi_paths() -> Value {
             op("post", "Override the verdict {class, note}; replaces an active override.", true),
             op("delete", "Withdraw the active override.", false)),
         "/planner/reports": op("get", "Citizen reports by status (default pending), with body and contact.", false),
+        "/planner/reports/{id}/photos/{n}": op("get", "Photo n of a report, whatever its status (JPEG), for moderation.", false),
         "/planner/reports/{id}/moderate": op("post", "Moderate a report {decision: approve|reject|duplicate, public_text}.", true),
         "/planner/cases": merge(
             op("get", "Cases (status, kind, town; limit, offset).", false),

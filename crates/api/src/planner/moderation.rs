@@ -1,6 +1,7 @@
 //! Moderation of citizen reports: the queue (with the reporter's words and contact, which
 //! only planners see) and the decision ([`workflow::reports::moderate`]). An approved report
-//! reaches the public `reports` collection with the moderator's text only.
+//! reaches the public `reports` collection with the moderator's text only. The moderator
+//! sees a report's photos here before deciding (`/planner/reports/{id}/photos/{n}`).
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -37,7 +38,18 @@ pub(crate) struct ReportItem {
     building: Option<String>,
     lon: Option<f64>,
     lat: Option<f64>,
+    /// How many photos the report carries (1 to `photos`).
+    photos: i32,
 }
+
+/// The columns of a queue item, for the queue and the answer to a decision.
+const ITEM: &str = "r.id, r.category, r.body, r.contact, r.reported_at, r.status, r.public_text,
+                u.display_name AS moderated_by, r.moderated_at, b.alkis_id::text AS building,
+                ST_X(ST_Transform(r.geom, 4326)) AS lon, ST_Y(ST_Transform(r.geom, 4326)) AS lat,
+                (SELECT count(*)::int FROM citizen_report_photo p WHERE p.report_id = r.id) AS photos
+           FROM citizen_report r
+           LEFT JOIN app_user u ON u.id = r.moderated_by
+           LEFT JOIN building b ON b.id = r.building_id";
 
 /// `GET /planner/reports`: the moderation queue, oldest first; the reporters' words and
 /// contacts, so an audited read.
@@ -69,16 +81,11 @@ pub(crate) async fn queue(
     .bind(planner.id)
     .fetch_one(state.pool())
     .await?;
-    let items = sqlx::query_as::<_, ReportItem>(
-        "SELECT r.id, r.category, r.body, r.contact, r.reported_at, r.status, r.public_text,
-                u.display_name AS moderated_by, r.moderated_at, b.alkis_id::text AS building,
-                ST_X(ST_Transform(r.geom, 4326)) AS lon, ST_Y(ST_Transform(r.geom, 4326)) AS lat
-           FROM citizen_report r
-           LEFT JOIN app_user u ON u.id = r.moderated_by
-           LEFT JOIN building b ON b.id = r.building_id
+    let items = sqlx::query_as::<_, ReportItem>(&format!(
+        "SELECT {ITEM}
           WHERE ($1::text IS NULL OR r.status = $1) AND planner_sees($4, report_town(r.id))
-          ORDER BY r.reported_at, r.id LIMIT $2 OFFSET $3",
-    )
+          ORDER BY r.reported_at, r.id LIMIT $2 OFFSET $3"
+    ))
     .bind(status)
     .bind(page.limit)
     .bind(page.offset)
@@ -125,17 +132,26 @@ pub(crate) async fn moderate(
     )
     .await?;
     super::published_changed(&state);
-    let item = sqlx::query_as::<_, ReportItem>(
-        "SELECT r.id, r.category, r.body, r.contact, r.reported_at, r.status, r.public_text,
-                u.display_name AS moderated_by, r.moderated_at, b.alkis_id::text AS building,
-                ST_X(ST_Transform(r.geom, 4326)) AS lon, ST_Y(ST_Transform(r.geom, 4326)) AS lat
-           FROM citizen_report r
-           LEFT JOIN app_user u ON u.id = r.moderated_by
-           LEFT JOIN building b ON b.id = r.building_id
-          WHERE r.id = $1",
-    )
-    .bind(id)
-    .fetch_one(state.pool())
-    .await?;
+    let item = sqlx::query_as::<_, ReportItem>(&format!("SELECT {ITEM} WHERE r.id = $1"))
+        .bind(id)
+        .fetch_one(state.pool())
+        .await?;
     Ok(Json(item))
+}
+
+/// `GET /planner/reports/{id}/photos/{n}`: photo n of a report, whatever its status, for the
+/// moderator to see before deciding. Never cached by the browser or a proxy.
+pub(crate) async fn photo(
+    _planner: Planner,
+    State(state): State<AppState>,
+    Path((id, n)): Path<(i64, i16)>,
+) -> Result<axum::response::Response, Problem> {
+    let (media_type, image) = workflow::reports::photo(state.pool(), id, n)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no photo {n} of report {id}")))?;
+    Ok(crate::reports::photo_response(
+        &media_type,
+        image,
+        "private, no-store",
+    ))
 }

@@ -19,7 +19,11 @@ use crate::auth::Planner;
 use crate::{AppState, Problem};
 
 /// The routes a moderator may use.
-const MODERATOR_ROUTES: &[&str] = &["/planner/reports", "/planner/reports/{id}/moderate"];
+const MODERATOR_ROUTES: &[&str] = &[
+    "/planner/reports",
+    "/planner/reports/{id}/moderate",
+    "/planner/reports/{id}/photos/{n}",
+];
 
 /// The objects a route's path names: (subject of `planner_object_town`, key), from the
 /// route's template and its decoded parameters.
