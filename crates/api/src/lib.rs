@@ -30,6 +30,8 @@ use axum::Router;
 use sqlx::PgPool;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use limits::{IpRange, RateLimit};
 pub use problem::Problem;
@@ -153,18 +155,28 @@ impl AppState {
     }
 }
 
-/// The whole API as one router.
-pub fn app(state: AppState) -> Router {
-    let body_limit = state.config().max_body_bytes;
-    let web_root = state.config().web_root.clone();
-    let router = Router::new()
+/// Every route with its OpenAPI description: each module registers its handlers together
+/// with their `#[utoipa::path]`, so the document cannot miss a route.
+fn routes(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(ops::routes())
         .merge(features::routes())
         .merge(tiles::routes())
         .merge(auth::routes())
         .merge(search::routes())
         .merge(reports::routes())
-        .merge(planner::routes(state.clone()));
+        .merge(planner::routes(state.clone()))
+}
+
+/// The whole API as one router.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config().max_body_bytes;
+    let web_root = state.config().web_root.clone();
+    let (router, description) = routes(&state).split_for_parts();
+    let document = openapi::document(description, &state.config().base_url);
+    let router = router.layer(axum::Extension(ops::Document(
+        serde_json::to_vec(&document).unwrap_or_default().into(),
+    )));
     let router = match web_root {
         Some(root) => router.fallback_service(
             tower_http::services::ServeDir::new(root).append_index_html_on_directories(true),

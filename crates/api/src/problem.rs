@@ -18,12 +18,17 @@ pub struct Problem {
     pub challenge: bool,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every error answer (RFC 9457 problem details).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ProblemDetails<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
     kind: &'a str,
+    /// The status in words.
     title: &'a str,
+    /// The HTTP status.
     status: u16,
+    /// What is wrong, in a way a client can act on.
     detail: &'a str,
 }
 
@@ -106,7 +111,7 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = Body {
+        let body = ProblemDetails {
             kind: "about:blank",
             title: self.title,
             status: self.status.as_u16(),

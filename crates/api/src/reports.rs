@@ -5,32 +5,66 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::post;
-use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use workflow::reports::{NewReport, CATEGORIES};
 
 use crate::limits::RateLimited;
+use crate::openapi::{
+    BadRequest, TooLarge, TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
+    REPORTS,
+};
 use crate::problem::Json;
 use crate::search::unprocessable;
 use crate::{AppState, Problem};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/reports", post(report))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(report))
 }
 
-#[derive(Debug, Deserialize)]
+/// A citizen's report of a vacancy.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReportBody {
+    /// Longitude (WGS84); the point must lie in the four towns.
     lon: f64,
+    /// Latitude (WGS84).
     lat: f64,
+    #[schema(schema_with = category_schema)]
     category: String,
+    /// What the citizen saw (1 to 2000 characters).
+    #[schema(min_length = 1, max_length = 2000)]
     text: String,
+    /// How the town may reach the reporter; never published.
     #[serde(default)]
+    #[schema(max_length = 200)]
     contact: Option<String>,
 }
 
+/// The categories of [`workflow::reports::CATEGORIES`].
+fn category_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(CATEGORIES.iter().copied()))
+        .build()
+}
+
+/// The answer to a stored report.
+#[derive(Debug, serde::Serialize, ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct Stored {
+    id: i64,
+    /// `pending` (reports) or `received` (enquiries).
+    status: String,
+}
+
+/// Report a vacancy; it is published only after moderation, without personal data.
+#[utoipa::path(post, path = "/reports", tag = REPORTS, request_body = ReportBody,
+    responses((status = 201, description = "Stored as pending.", body = Stored),
+              BadRequest, TooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests, Unavailable))]
 async fn report(
     State(state): State<AppState>,
     _limit: RateLimited,
@@ -51,21 +85,4 @@ async fn report(
         StatusCode::CREATED,
         Json(json!({"id": id, "status": "pending"})),
     ))
-}
-
-pub(crate) fn openapi_paths() -> Value {
-    json!({
-        "/reports": {"post": {
-            "summary": "Report a vacancy; published only after moderation, without personal data.",
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
-                "required": ["lon", "lat", "category", "text"], "additionalProperties": false,
-                "properties": {"lon": {"type": "number"}, "lat": {"type": "number"},
-                               "category": {"type": "string", "enum": CATEGORIES},
-                               "text": {"type": "string", "maxLength": 2000},
-                               "contact": {"type": "string", "maxLength": 200}}}}}},
-            "responses": {"201": {"description": "Stored as pending."},
-                          "413": {"$ref": "#/components/responses/Problem"},
-                          "422": {"$ref": "#/components/responses/Problem"},
-                          "429": {"$ref": "#/components/responses/Problem"}}}}
-    })
 }
