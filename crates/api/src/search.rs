@@ -267,11 +267,11 @@ async fn detail(Path(id): Path<String>, read: PublicRead) -> Result<Response, Pr
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Enquiry {
-    /// The question to the owner.
-    #[schema(max_length = 4000)]
+    /// The question to the owner (1 to 4000 characters).
+    #[schema(min_length = 1, max_length = 4000)]
     message: String,
-    /// How the owner may answer.
-    #[schema(max_length = 200)]
+    /// How the owner may answer (3 to 200 characters).
+    #[schema(min_length = 3, max_length = 200)]
     contact: String,
 }
 

@@ -198,7 +198,7 @@ pub(crate) async fn export(
     read?;
     written.map_err(|error| {
         tracing::error!(%error, export = %source.name, "writing the export");
-        Problem::conflict(format!("DEBUG {error}"))
+        Problem::internal()
     })?;
 
     let file = tokio::fs::File::open(&path).await.map_err(|error| {

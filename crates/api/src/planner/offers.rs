@@ -161,11 +161,14 @@ pub(crate) struct CreateBody {
     #[schema(schema_with = crate::openapi::offer_kind)]
     kind: OfferKind,
     /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     title: String,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     description: String,
     price_eur: Option<f64>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     zoning_note: String,
 }
 
