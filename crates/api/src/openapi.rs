@@ -191,7 +191,35 @@ pub(crate) fn document(mut openapi: utoipa::openapi::OpenApi, base_url: &str) ->
     openapi.servers = Some(vec![utoipa::openapi::Server::new(base_url)]);
     let mut value = serde_json::to_value(&openapi).unwrap_or(Value::Null);
     to_oas30(&mut value);
+    name_operations(&mut value);
     value
+}
+
+/// utoipa names an operation after its handler, and several modules have a `list` or a
+/// `detail`; OpenAPI wants each name once, so every operation is named after its method and
+/// path instead (`GET /planner/cases/{id}` → `getPlannerCasesId`), unique by construction.
+fn name_operations(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            let mut name = method.clone();
+            for word in path.split(|c: char| !c.is_ascii_alphanumeric()) {
+                let mut chars = word.chars();
+                if let Some(first) = chars.next() {
+                    name.push(first.to_ascii_uppercase());
+                    name.extend(chars);
+                }
+            }
+            if let Some(operation) = operation.as_object_mut() {
+                operation.insert("operationId".to_owned(), Value::from(name));
+            }
+        }
+    }
 }
 
 /// Rewrites the OpenAPI 3.1 that utoipa writes into 3.0.3: a type list with `"null"`
@@ -268,6 +296,33 @@ mod tests {
             json!({"allOf": [{"$ref": "#/components/schemas/Y"}], "nullable": true})
         );
         assert_eq!(p["c"], json!({"type": "integer"}));
+    }
+
+    #[test]
+    fn operations_are_named_after_method_and_path() {
+        let mut doc = json!({"paths": {
+            "/planner/cases/{id}": {"get": {"operationId": "detail"}},
+            "/planner/offers/{id}": {"get": {"operationId": "detail"}, "patch": {}},
+            "/tiles/{tileset}/{z}/{x}/{y}.mvt": {"get": {}}
+        }});
+        name_operations(&mut doc);
+        let p = &doc["paths"];
+        assert_eq!(
+            p["/planner/cases/{id}"]["get"]["operationId"],
+            "getPlannerCasesId"
+        );
+        assert_eq!(
+            p["/planner/offers/{id}"]["get"]["operationId"],
+            "getPlannerOffersId"
+        );
+        assert_eq!(
+            p["/planner/offers/{id}"]["patch"]["operationId"],
+            "patchPlannerOffersId"
+        );
+        assert_eq!(
+            p["/tiles/{tileset}/{z}/{x}/{y}.mvt"]["get"]["operationId"],
+            "getTilesTilesetZXYMvt"
+        );
     }
 
     #[test]

@@ -122,7 +122,13 @@ async fn every_documented_operation_is_routed(pool: PgPool) {
 async fn every_path_parameter_and_body_is_described(pool: PgPool) {
     let s = common::start(pool).await;
     let document = s.get_json("/openapi.json").await;
+    let mut names = BTreeSet::new();
     for (path, method, op) in operations(&document) {
+        let name = op["operationId"].as_str().unwrap().to_owned();
+        assert!(
+            names.insert(name),
+            "{method} {path}: operationId used twice"
+        );
         let declared: BTreeSet<String> = op["parameters"]
             .as_array()
             .into_iter()
