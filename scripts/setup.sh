@@ -116,3 +116,4 @@ psql "$DATABASE_URL" -X -q -Atc 'SELECT 1' >/dev/null \
 say "database ready: postgres://$DB_USER:***@127.0.0.1:$PG_PORT/$DB_NAME (PostGIS $(psql "$DATABASE_URL" -X -Atc 'SELECT extversion FROM pg_extension WHERE extname = $$postgis$$'))"
 . "$(dirname "${BASH_SOURCE[0]}")/setup-web.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/setup-notebooks.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/setup-api-fuzz.sh"

@@ -15,3 +15,4 @@ step "cargo test"
 cargo test --workspace --locked
 bash scripts/test-web.sh
 bash scripts/test-notebooks.sh
+bash scripts/test-api-fuzz.sh

@@ -5,27 +5,65 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use workflow::lockout;
 use workflow::users::{self, Role, Towns, User};
 
 use crate::limits::RateLimited;
+use crate::openapi::{
+    BadRequest, Forbidden, TooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
+    UnsupportedMediaType, PLANNER,
+};
 use crate::problem::Json;
 use crate::{AppState, Problem};
 
 /// An authenticated planner, taken from `Authorization: Bearer <token>`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Planner {
     pub id: i64,
     pub login: String,
     pub display_name: String,
+    #[schema(schema_with = role_schema)]
     pub role: Role,
     /// The towns (AGS) the planner works on, or `"all"`.
+    #[schema(schema_with = towns_schema)]
     pub towns: Towns,
+}
+
+/// [`Role`] as its JSON text.
+fn role_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(
+            [Role::Planner, Role::Moderator, Role::Admin].map(Role::as_str),
+        ))
+        .build()
+}
+
+/// [`Towns`] as serde writes it: `"all"`, or `{"some": [AGS, …]}`.
+fn towns_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::AdditionalProperties;
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let ags = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[0-9]{8}$"));
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["all"])),
+        )
+        .item(
+            ObjectBuilder::new()
+                .property("some", ArrayBuilder::new().items(ags))
+                .required("some")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false))),
+        )
+        .into()
 }
 
 impl From<User> for Planner {
@@ -104,23 +142,30 @@ impl Planner {
     }
 }
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/planner/login", post(login))
-        .route("/planner/me", get(me))
-        .route("/planner/logout", post(logout))
-        .route("/planner/password", post(change_password))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(me))
+        .routes(routes!(logout))
+        .routes(routes!(change_password))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordChange {
     current_password: String,
+    /// At least 12 characters.
+    #[schema(min_length = 12)]
     new_password: String,
 }
 
 /// Changes the planner's own password; every other token of the account is revoked, the
 /// request's token stays. Wrong current passwords count against the posting limit.
+#[utoipa::path(post, path = "/planner/password", tag = PLANNER, security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses((status = 204, description = "Changed; the account's other tokens are revoked."),
+              BadRequest, Unauthorized, Forbidden, TooLarge, UnsupportedMediaType, Unprocessable,
+              TooManyRequests, Unavailable))]
 async fn change_password(
     State(state): State<AppState>,
     planner: Planner,
@@ -142,6 +187,8 @@ async fn change_password(
 }
 
 /// Revokes the token the request carries.
+#[utoipa::path(post, path = "/planner/logout", tag = PLANNER, security(("bearer" = [])),
+    responses((status = 204, description = "Revoked."), Unauthorized, Unavailable))]
 async fn logout(
     State(state): State<AppState>,
     parts: axum::http::request::Parts,
@@ -155,14 +202,14 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Login {
     login: String,
     password: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Session {
     token: String,
     expires_at: DateTime<Utc>,
@@ -172,6 +219,10 @@ struct Session {
 /// Exchanges login and password for a session token. Wrong login and wrong password get
 /// the same answer, and the attempts count against the client's posting limit. After
 /// repeated failures the login, or the client, is locked out for a while.
+#[utoipa::path(post, path = "/planner/login", tag = PLANNER, request_body = Login,
+    responses((status = 200, description = "A session token (12 hours unless configured).", body = Session),
+              BadRequest, Unauthorized, TooLarge, UnsupportedMediaType, Unprocessable,
+              TooManyRequests, Unavailable))]
 async fn login(
     State(state): State<AppState>,
     RateLimited(client): RateLimited,
@@ -214,47 +265,9 @@ async fn login(
     }))
 }
 
+/// The planner behind the token.
+#[utoipa::path(get, path = "/planner/me", tag = PLANNER, security(("bearer" = [])),
+    responses((status = 200, description = "The planner.", body = Planner), Unauthorized, Unavailable))]
 async fn me(planner: Planner) -> Json<Planner> {
     Json(planner)
-}
-
-pub(crate) fn openapi_paths() -> Value {
-    json!({
-        "/planner/login": {
-            "post": {
-                "summary": "Exchange login and password for a session token (12 hours unless configured).",
-                "requestBody": {"content": {"application/json": {"schema": {
-                    "type": "object", "required": ["login", "password"],
-                    "properties": {"login": {"type": "string"}, "password": {"type": "string"}}}}}},
-                "responses": {"200": {"description": "A session token."},
-                              "401": {"$ref": "#/components/responses/Problem"},
-                              "429": {"$ref": "#/components/responses/Problem"}}
-            }
-        },
-        "/planner/logout": {
-            "post": {"summary": "Revoke the token of the request.", "security": [{"bearer": []}],
-                     "responses": {"204": {"description": "Revoked."},
-                                   "401": {"$ref": "#/components/responses/Problem"}}}
-        },
-        "/planner/password": {
-            "post": {
-                "summary": "Change the planner's own password (at least 12 characters); the account's other tokens are revoked.",
-                "security": [{"bearer": []}],
-                "requestBody": {"content": {"application/json": {"schema": {
-                    "type": "object", "required": ["current_password", "new_password"],
-                    "properties": {"current_password": {"type": "string"},
-                                   "new_password": {"type": "string", "minLength": 12}}}}}},
-                "responses": {"204": {"description": "Changed."},
-                              "401": {"$ref": "#/components/responses/Problem"},
-                              "403": {"$ref": "#/components/responses/Problem"},
-                              "422": {"$ref": "#/components/responses/Problem"},
-                              "429": {"$ref": "#/components/responses/Problem"}}
-            }
-        },
-        "/planner/me": {
-            "get": {"summary": "The planner behind the token.", "security": [{"bearer": []}],
-                    "responses": {"200": {"description": "The planner."},
-                                  "401": {"$ref": "#/components/responses/Problem"}}}
-        }
-    })
 }

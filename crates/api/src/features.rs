@@ -10,11 +10,15 @@ use std::sync::OnceLock;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use serde_json::{json, Value};
 use tiles::layers::PUBLIC_LAYERS;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::openapi::{BadRequest, NotFound, TooManyRequests, Unavailable, FEATURES};
 use crate::problem::Path;
 use crate::public_reads::PublicRead;
 use crate::{AppState, Problem};
@@ -80,14 +84,86 @@ const WINDOW: [f64; 4] = [0.0, 44.0, 20.0, 58.0];
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const GEOJSON: &str = "application/geo+json";
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(landing))
-        .route("/conformance", get(conformance))
-        .route("/collections", get(collections))
-        .route("/collections/{id}", get(collection_meta))
-        .route("/collections/{id}/items", get(items))
-        .route("/collections/{id}/items/{feature}", get(item))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(landing))
+        .routes(routes!(conformance))
+        .routes(routes!(collections))
+        .routes(routes!(collection_meta))
+        .routes(routes!(items))
+        .routes(routes!(item))
+}
+
+/// The path parameter `id`: one of the public collections (from the table of public layers).
+#[derive(Debug)]
+struct CollectionId;
+
+impl IntoParams for CollectionId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let ids: Vec<&str> = all_collections().iter().map(|c| c.id).collect();
+        vec![ParameterBuilder::new()
+            .name("id")
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .description(Some("The collection."))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(ids)),
+            ))
+            .build()]
+    }
+}
+
+/// The query of `/collections/{id}/items` as [`parse_items_query`] reads it; besides these,
+/// every property of the collection filters by equality (a text of at most 200 characters).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ItemsParams {
+    /// `minLon,minLat,maxLon,maxLat` in WGS84 (CRS84), minimum before maximum.
+    #[param(style = Form, explode = false, min_items = 4, max_items = 4)]
+    bbox: Option<Vec<f64>>,
+    /// The CRS of `bbox`; only CRS84.
+    #[param(
+        rename = "bbox-crs",
+        pattern = "^http://www\\.opengis\\.net/def/crs/OGC/1\\.3/CRS84$"
+    )]
+    bbox_crs: Option<String>,
+    /// Features per page (default 100); a larger limit than 1000 returns 1000, as OGC API
+    /// Features recommends.
+    #[param(minimum = 1, default = 100)]
+    limit: Option<i64>,
+    /// Features skipped; deeper pages are refused: follow the `next` links (keyset paging) or
+    /// narrow with bbox or a property filter. Not together with `after`.
+    #[param(minimum = 0, maximum = 10_000, default = 0)]
+    offset: Option<u32>,
+    /// Keyset paging, as the `next` links use it: the features after the one with this id
+    /// (a number where the collection's ids are numbers). Not together with `offset`.
+    #[param(max_length = 64)]
+    after: Option<String>,
+    /// The output format: GeoJSON either way.
+    #[param(inline)]
+    f: Option<GeoJsonFormat>,
+}
+
+/// `f=json` or `f=geojson`.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum GeoJsonFormat {
+    Json,
+    Geojson,
+}
+
+/// The query of the landing page: `f=json` answers JSON even to a browser.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct LandingParams {
+    /// `json` answers JSON even when the client prefers HTML.
+    #[param(pattern = "^json$")]
+    f: Option<String>,
 }
 
 fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
@@ -95,6 +171,11 @@ fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
 }
 
 /// The landing page; a browser asking for HTML gets the web map instead (unless `f=json`).
+#[utoipa::path(get, path = "/", tag = FEATURES, params(LandingParams),
+    responses(
+        (status = 200, description = "The landing page with its links (OGC API Features); \
+                                      a browser asking for HTML gets the web map.",
+         content((Value = "application/json"), (String = "text/html")))))]
 async fn landing(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
@@ -133,6 +214,9 @@ const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 
+/// The conformance classes.
+#[utoipa::path(get, path = "/conformance", tag = FEATURES,
+    responses((status = 200, description = "`conformsTo`: the conformance classes.", body = Value)))]
 async fn conformance() -> impl IntoResponse {
     axum::Json(json!({ "conformsTo": CONFORMANCE }))
 }
@@ -171,6 +255,10 @@ fn collection_json(base: &str, c: &Collection, bbox: [f64; 4]) -> Value {
     })
 }
 
+/// The public collections.
+#[utoipa::path(get, path = "/collections", tag = FEATURES,
+    responses((status = 200, description = "The collections with their extent and links.", body = Value),
+              TooManyRequests, Unavailable))]
 async fn collections(State(state): State<AppState>, read: PublicRead) -> impl IntoResponse {
     let base = &state.config().base_url;
     let bbox = extent(read.pool()).await;
@@ -180,6 +268,10 @@ async fn collections(State(state): State<AppState>, read: PublicRead) -> impl In
     }))
 }
 
+/// One collection.
+#[utoipa::path(get, path = "/collections/{id}", tag = FEATURES, params(CollectionId),
+    responses((status = 200, description = "The collection with its extent and links.", body = Value),
+              BadRequest, NotFound, TooManyRequests, Unavailable))]
 async fn collection_meta(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -426,6 +518,12 @@ pub(crate) fn geojson(body: String) -> Response {
     ([(header::CONTENT_TYPE, GEOJSON)], body).into_response()
 }
 
+/// Features of a collection, a page at a time with next/prev links; any property of the
+/// collection filters by equality.
+#[utoipa::path(get, path = "/collections/{id}/items", tag = FEATURES, params(CollectionId, ItemsParams),
+    responses((status = 200, description = "A FeatureCollection (RFC 7946) with numberMatched, numberReturned and links.",
+               body = Value, content_type = GEOJSON),
+              BadRequest, NotFound, TooManyRequests, Unavailable))]
 async fn items(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -566,6 +664,11 @@ pub(crate) fn urlencode(s: &str) -> String {
     out
 }
 
+/// One feature.
+#[utoipa::path(get, path = "/collections/{id}/items/{feature}", tag = FEATURES,
+    params(CollectionId, ("feature" = String, Path, description = "The feature's id.")),
+    responses((status = 200, description = "A Feature (RFC 7946) with its links.", body = Value, content_type = GEOJSON),
+              BadRequest, NotFound, TooManyRequests, Unavailable))]
 async fn item(
     State(state): State<AppState>,
     Path((id, feature)): Path<(String, String)>,
@@ -608,37 +711,6 @@ async fn item(
     body.pop();
     let _ = write!(body, ",\"links\":{links}}}");
     Ok(geojson(body))
-}
-
-pub(crate) fn openapi_paths() -> Value {
-    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {
-        "type": "string", "enum": all_collections().iter().map(|c| c.id).collect::<Vec<_>>()}});
-    let items_params = json!([
-        id_param,
-        {"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
-         "schema": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}},
-        {"name": "limit", "in": "query", "required": false,
-         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
-        {"name": "offset", "in": "query", "required": false,
-         "description": "Features skipped; deeper pages are refused: follow the `next` links (keyset paging) or narrow with bbox or a property filter.",
-         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
-        {"name": "after", "in": "query", "required": false,
-         "description": "Keyset paging, as the `next` links use it: the features after the one with this id (not with offset).",
-         "schema": {"type": "string", "maxLength": 64}}
-    ]);
-    json!({
-        "/": crate::openapi::get_op("Landing page.", "application/json", json!([])),
-        "/conformance": crate::openapi::get_op("Conformance classes.", "application/json", json!([])),
-        "/collections": crate::openapi::get_op("The public collections.", "application/json", json!([])),
-        "/collections/{id}": crate::openapi::get_op("One collection.", "application/json", json!([id_param])),
-        "/collections/{id}/items": crate::openapi::get_op(
-            "Features of a collection; any property of the collection filters by equality.",
-            GEOJSON, items_params),
-        "/collections/{id}/items/{featureId}": crate::openapi::get_op("One feature.", GEOJSON, json!([
-            id_param,
-            {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}
-        ]))
-    })
 }
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ use axum::Router;
 use sqlx::PgPool;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use limits::{IpRange, RateLimit};
 pub use problem::Problem;
@@ -154,11 +156,10 @@ impl AppState {
     }
 }
 
-/// The whole API as one router.
-pub fn app(state: AppState) -> Router {
-    let body_limit = state.config().max_body_bytes;
-    let web_root = state.config().web_root.clone();
-    let router = Router::new()
+/// Every route with its OpenAPI description: each module registers its handlers together
+/// with their `#[utoipa::path]`, so the document cannot miss a route.
+fn routes(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(ops::routes())
         .merge(features::routes())
         .merge(tiles::routes())
@@ -166,7 +167,21 @@ pub fn app(state: AppState) -> Router {
         .merge(search::routes())
         .merge(reports::read_routes())
         .merge(pages::routes())
-        .merge(planner::routes(state.clone()));
+        .merge(planner::routes(state.clone()))
+}
+
+/// The whole API as one router.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config().max_body_bytes;
+    let web_root = state.config().web_root.clone();
+    let (router, mut description) = routes(&state).split_for_parts();
+    // `POST /reports` carries photos: a body limit of its own, outside the common one below.
+    let (report_router, report_description) = reports::routes().split_for_parts();
+    description.merge(report_description);
+    let document = openapi::document(description, &state.config().base_url);
+    let router = router.layer(axum::Extension(ops::Document(
+        serde_json::to_vec(&document).unwrap_or_default().into(),
+    )));
     let router = match web_root {
         Some(root) => router.fallback_service(
             tower_http::services::ServeDir::new(root).append_index_html_on_directories(true),
@@ -178,7 +193,7 @@ pub fn app(state: AppState) -> Router {
     router
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
-        .merge(reports::routes())
+        .merge(report_router)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::record,

@@ -2,29 +2,40 @@
 
 use std::net::SocketAddr;
 
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
-use serde_json::{json, Value};
+use axum::Extension;
+use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::openapi::{NotFound, Unavailable, MEDIA_TYPE, OPERATIONS};
 use crate::{AppState, Problem};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi))
 }
 
+/// The OpenAPI document as served, made once when the router is built.
+#[derive(Debug, Clone)]
+pub(crate) struct Document(pub(crate) Bytes);
+
 /// The process answers.
+#[utoipa::path(get, path = "/health", tag = OPERATIONS,
+    responses((status = 200, description = "`{\"status\": \"ok\"}`", body = Value)))]
 async fn health() -> impl IntoResponse {
     axum::Json(json!({"status": "ok"}))
 }
 
 /// The database answers too.
+#[utoipa::path(get, path = "/ready", tag = OPERATIONS,
+    responses((status = 200, description = "`{\"status\": \"ready\"}`", body = Value), Unavailable))]
 async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, Problem> {
     sqlx::query("SELECT 1").execute(state.pool()).await?;
     Ok(axum::Json(json!({"status": "ready"})))
@@ -32,6 +43,11 @@ async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, Probl
 
 /// Only for the operator: the peer address itself (never a forwarded one) must be listed in
 /// [`crate::Config::metrics_from`]; anyone else learns nothing, not even that it exists.
+#[utoipa::path(get, path = "/metrics", tag = OPERATIONS,
+    responses(
+        (status = 200, description = "Prometheus metrics, for the operator's addresses only.",
+         body = String, content_type = "text/plain; version=0.0.4"),
+        NotFound))]
 async fn metrics(
     State(state): State<AppState>,
     parts: axum::http::request::Parts,
@@ -53,63 +69,10 @@ async fn metrics(
     ))
 }
 
-async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/vnd.oai.openapi+json;version=3.0",
-        )],
-        axum::Json(document(&state.config().base_url)),
-    )
-}
-
-/// The OpenAPI 3 description: each part of the API contributes its paths.
-pub(crate) fn document(base_url: &str) -> Value {
-    let mut paths = serde_json::Map::new();
-    for part in [
-        ops_paths(),
-        crate::features::openapi_paths(),
-        crate::tiles::openapi_paths(),
-        crate::auth::openapi_paths(),
-        crate::planner::openapi_paths(),
-        crate::search::openapi_paths(),
-        crate::reports::openapi_paths(),
-    ] {
-        if let Value::Object(map) = part {
-            paths.extend(map);
-        }
-    }
-    json!({
-        "openapi": "3.0.3",
-        "info": {
-            "title": "leerstand",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "Vacancy map, plot search, citizen reports and planner workflow of the \
-                            Allianz \"Thüringer Becken\" (Sömmerda, Buttstädt, Kindelbrück, Straußfurt).",
-            "license": {"name": "EUPL-1.2"}
-        },
-        "servers": [{"url": base_url}],
-        "paths": paths,
-        "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"}
-            },
-            "responses": {
-                "Problem": {
-                    "description": "An error as RFC 9457 problem details.",
-                    "content": {"application/problem+json": {"schema": {"type": "object"}}}
-                }
-            }
-        }
-    })
-}
-
-fn ops_paths() -> Value {
-    use crate::openapi::get_op;
-    json!({
-        "/health": get_op("The process is alive.", "application/json", json!([])),
-        "/ready": get_op("The database is reachable.", "application/json", json!([])),
-        "/metrics": get_op("Prometheus metrics, for the operator's addresses only (others get 404).", "text/plain", json!([])),
-        "/openapi.json": get_op("This document.", "application/vnd.oai.openapi+json;version=3.0", json!([]))
-    })
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = OPERATIONS,
+    responses((status = 200, description = "The OpenAPI 3.0 description of the API.",
+               body = Value, content_type = MEDIA_TYPE)))]
+async fn openapi(Extension(document): Extension<Document>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, MEDIA_TYPE)], document.0)
 }

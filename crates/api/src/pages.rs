@@ -7,37 +7,46 @@
 use axum::extract::{Form, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::features::urlencode;
 use crate::limits::RateLimited;
+use crate::openapi::{BadRequest, TooManyRequests, Unavailable, UnsupportedMediaType, PAGES};
 use crate::public_reads::PublicRead;
 use crate::{AppState, Problem};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/grundstueck/{id}", get(plot_page))
-        .route("/angebot/{id}", get(offer_page).post(offer_enquiry))
-        .route("/grundstuecke", get(plot_list))
-        .route("/melden", get(report_short))
-        .route("/melden/qr.svg", get(report_qr))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(plot_page))
+        .routes(routes!(offer_page, offer_enquiry))
+        .routes(routes!(plot_list))
+        .routes(routes!(report_short))
+        .routes(routes!(report_qr))
 }
 
 /// The filters of the plot list, as its form sends them (empty fields mean "any").
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// A town's AGS; other values mean every town.
     #[serde(default)]
     ort: String,
+    /// A class of plot; other values mean every class.
     #[serde(default)]
     art: String,
+    /// Smallest area in m² as a reader writes it ("1.000"); text that is no number is ignored.
     #[serde(default)]
     min: String,
+    /// Largest area in m².
     #[serde(default)]
     max: String,
+    /// The page, from 1 (pages past the last show the last).
     #[serde(default)]
+    #[param(minimum = 1)]
     seite: Option<u32>,
 }
 
@@ -61,6 +70,9 @@ const LIST_PAGES: u32 = 200;
 
 /// The public plots as a list with a filter form: the search of the map for readers without
 /// JavaScript or WebGL, and for search engines.
+#[utoipa::path(get, path = "/grundstuecke", tag = PAGES, params(ListQuery),
+    responses((status = 200, description = "The plot list (HTML).", content_type = "text/html", body = String),
+              BadRequest, TooManyRequests, Unavailable))]
 async fn plot_list(
     read: PublicRead,
     axum::extract::Query(q): axum::extract::Query<ListQuery>,
@@ -183,12 +195,17 @@ async fn plot_list(
 }
 
 /// The short address of the report form, for posters and the kiosks' QR code.
+#[utoipa::path(get, path = "/melden", tag = PAGES,
+    responses((status = 303, description = "To the report form of the web map (`/#melden`).")))]
 async fn report_short() -> Redirect {
     Redirect::to("/#melden")
 }
 
 /// A QR code of the short report address at this server's base URL, drawn as SVG by the
 /// `qrcode` crate (nothing is fetched), for the kiosks' report tab.
+#[utoipa::path(get, path = "/melden/qr.svg", tag = PAGES,
+    responses((status = 200, description = "A QR code of `{base URL}/melden`.",
+               content_type = "image/svg+xml", body = String)))]
 async fn report_qr(State(state): State<AppState>) -> Response {
     let url = format!("{}/melden", state.config().base_url);
     match qrcode::QrCode::new(url.as_bytes()) {
@@ -253,6 +270,12 @@ struct Drawing {
     buildings: Vec<String>,
 }
 
+/// A public plot's page.
+#[utoipa::path(get, path = "/grundstueck/{id}", tag = PAGES,
+    params(("id" = String, Path, description = "The plot's ALKIS id.")),
+    responses((status = 200, description = "The plot's page (HTML).", content_type = "text/html", body = String),
+              (status = 404, description = "No such public plot (an HTML page).", content_type = "text/html", body = String),
+              TooManyRequests, Unavailable))]
 async fn plot_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -328,6 +351,12 @@ async fn plot_page(
     Ok(Html(page.into_string()).into_response())
 }
 
+/// A published offer's page with its enquiry form.
+#[utoipa::path(get, path = "/angebot/{id}", tag = PAGES,
+    params(("id" = String, Path, description = "The offer's number.")),
+    responses((status = 200, description = "The offer's page (HTML).", content_type = "text/html", body = String),
+              (status = 404, description = "No such published offer (an HTML page).", content_type = "text/html", body = String),
+              TooManyRequests, Unavailable))]
 async fn offer_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -341,12 +370,22 @@ async fn offer_page(
 
 /// The enquiry of the offer page's form: stored like `POST /offers/{id}/enquiries`, then the
 /// page again with a confirmation (or with what to correct, and the text kept).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct EnquiryForm {
+    /// The enquiry (1 to 2000 characters).
     message: String,
+    /// E-mail or phone (3 to 200 characters).
     contact: String,
 }
 
+#[utoipa::path(post, path = "/angebot/{id}", tag = PAGES,
+    params(("id" = String, Path, description = "The offer's number.")),
+    request_body(content = EnquiryForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 201, description = "Stored; the page thanks (HTML).", content_type = "text/html", body = String),
+              (status = 404, description = "No such published offer (an HTML page).", content_type = "text/html", body = String),
+              (status = 422, description = "The page again with what to correct (HTML).", content_type = "text/html", body = String),
+              BadRequest, UnsupportedMediaType, TooManyRequests, Unavailable))]
 async fn offer_enquiry(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -20,12 +20,17 @@ pub struct Problem {
     pub extensions: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every error answer (RFC 9457 problem details).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ProblemDetails<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
     kind: &'a str,
+    /// The status in words.
     title: &'a str,
+    /// The HTTP status.
     status: u16,
+    /// What is wrong, in a way a client can act on.
     detail: &'a str,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     extensions: Option<&'a serde_json::Map<String, serde_json::Value>>,
@@ -122,7 +127,7 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = Body {
+        let body = ProblemDetails {
             kind: "about:blank",
             title: self.title,
             status: self.status.as_u16(),

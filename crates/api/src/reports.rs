@@ -10,14 +10,19 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use workflow::photos::{Photo, PhotoError, Refusal, Upload, MAX_BYTES, MAX_PHOTOS};
 use workflow::reports::{NewReport, CATEGORIES};
 
 use crate::limits::RateLimited;
+use crate::openapi::{
+    BadRequest, NotFound, TooLarge, TooManyRequests, Unavailable, Unprocessable,
+    UnsupportedMediaType, REPORTS,
+};
 use crate::problem::{Json, Path, Query};
 use crate::public_reads::PublicRead;
 use crate::search::unprocessable;
@@ -33,9 +38,9 @@ const NEAREST_ADDRESS_M: f64 = 150.0;
 /// Photos decoded at once: decoding is work for a whole core.
 static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/reports", post(report))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(report))
         .layer(DefaultBodyLimit::max(REPORT_BODY_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             REPORT_BODY_BYTES,
@@ -43,22 +48,68 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// The public reads around reports; these keep the server's body limit.
-pub(crate) fn read_routes() -> Router<AppState> {
-    Router::new()
-        .route("/reports/{id}/photos", get(photo_list))
-        .route("/reports/{id}/photos/{n}", get(public_photo))
-        .route("/addresses/nearest", get(nearest_address))
+pub(crate) fn read_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(photo_list))
+        .routes(routes!(public_photo))
+        .routes(routes!(nearest_address))
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// A citizen's report of a vacancy.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReportBody {
+    /// Longitude (WGS84); the point must lie in the four towns.
+    lon: f64,
+    /// Latitude (WGS84).
+    lat: f64,
+    #[schema(schema_with = category_schema)]
+    category: String,
+    /// What the citizen saw (1 to 2000 characters).
+    #[schema(min_length = 1, max_length = 2000)]
+    text: String,
+    /// How the town may reach the reporter; never published.
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    contact: Option<String>,
+}
+
+/// The same report as a form, with up to three photos (documentation only: the handler
+/// reads the parts one by one, each only as far as its limit).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+struct ReportForm {
     lon: f64,
     lat: f64,
+    #[schema(schema_with = category_schema)]
     category: String,
+    #[schema(min_length = 1, max_length = 2000)]
     text: String,
-    #[serde(default)]
+    #[schema(max_length = 200)]
     contact: Option<String>,
+    /// JPEG, PNG or WebP, at most 8 MB, 10,000 pixels a side and 40 megapixels, one frame;
+    /// stored re-encoded as JPEG (longest side 1600 px) without metadata.
+    #[schema(value_type = Vec<String>, format = Binary, max_items = 3)]
+    photo: Vec<Vec<u8>>,
+}
+
+/// The categories of [`workflow::reports::CATEGORIES`].
+fn category_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(CATEGORIES.iter().copied()))
+        .build()
+}
+
+/// The answer to a stored report or enquiry.
+#[derive(Debug, serde::Serialize, ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct Stored {
+    id: i64,
+    /// `pending` (reports) or `received` (enquiries).
+    status: String,
+    /// How many photos were stored with a report.
+    photos: Option<i64>,
 }
 
 /// A file field as it arrived.
@@ -68,6 +119,14 @@ struct FilePart {
     content_type: Option<String>,
 }
 
+/// Report a vacancy, as JSON or as a form with up to three photos; it is published only
+/// after moderation, without personal data.
+#[utoipa::path(post, path = "/reports", tag = REPORTS,
+    request_body(content((ReportBody = "application/json"), (ReportForm = "multipart/form-data"))),
+    responses((status = 201, description = "Stored as pending.", body = Stored),
+              BadRequest, TooLarge, UnsupportedMediaType,
+              Unprocessable,
+              TooManyRequests, Unavailable))]
 async fn report(
     State(state): State<AppState>,
     _limit: RateLimited,
@@ -257,6 +316,10 @@ async fn prepare_photos(files: Vec<FilePart>) -> Result<Vec<Photo>, Problem> {
 }
 
 /// `GET /reports/{id}/photos`: the addresses of an approved report's photos.
+#[utoipa::path(get, path = "/reports/{id}/photos", tag = REPORTS,
+    params(("id" = i64, Path, description = "The report.")),
+    responses((status = 200, description = "The paths of the photos of an approved report.", body = Value),
+              BadRequest, NotFound, TooManyRequests, Unavailable))]
 async fn photo_list(Path(id): Path<i64>, read: PublicRead) -> Result<Response, Problem> {
     let rows: Vec<(i64, Option<i16>)> = sqlx::query_as(
         "SELECT r.id, p.n FROM published.report r
@@ -279,6 +342,12 @@ async fn photo_list(Path(id): Path<i64>, read: PublicRead) -> Result<Response, P
 }
 
 /// `GET /reports/{id}/photos/{n}`: a photo of an approved report; 404 for any other.
+#[utoipa::path(get, path = "/reports/{id}/photos/{n}", tag = REPORTS,
+    params(("id" = i64, Path, description = "The report."),
+           ("n" = i16, Path, description = "The photo's position, from 1.")),
+    responses((status = 200, description = "The photo (JPEG without metadata).",
+               content_type = "image/jpeg", body = Vec<u8>),
+              BadRequest, NotFound, TooManyRequests, Unavailable))]
 async fn public_photo(
     Path((id, n)): Path<(i64, i16)>,
     read: PublicRead,
@@ -313,10 +382,13 @@ pub(crate) fn photo_response(media_type: &str, image: Vec<u8>, cache: &'static s
         .into_response()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct NearestQuery {
+    /// Longitude (WGS84).
     lon: f64,
+    /// Latitude (WGS84).
     lat: f64,
 }
 
@@ -330,6 +402,10 @@ struct NearestAddress {
 
 /// `GET /addresses/nearest?lon=&lat=`: the ALKIS address nearest to a point within 150 m
 /// (street, house number, town); 404 when there is none.
+#[utoipa::path(get, path = "/addresses/nearest", tag = REPORTS, params(NearestQuery),
+    responses((status = 200, description = "The nearest ALKIS address within 150 m: street, house number, town, distance, a label.",
+               body = Value),
+              BadRequest, NotFound, TooManyRequests, Unavailable))]
 async fn nearest_address(
     Query(q): Query<NearestQuery>,
     read: PublicRead,
@@ -361,45 +437,4 @@ async fn nearest_address(
         "label": format!("{} {}, {}", a.street, a.house_number, a.town),
     }))
     .into_response())
-}
-
-pub(crate) fn openapi_paths() -> Value {
-    let problem = json!({"$ref": "#/components/responses/Problem"});
-    let fields = json!({"lon": {"type": "number"}, "lat": {"type": "number"},
-                        "category": {"type": "string", "enum": CATEGORIES},
-                        "text": {"type": "string", "maxLength": 2000},
-                        "contact": {"type": "string", "maxLength": 200}});
-    let mut form = fields.clone();
-    form["photo"] = json!({"type": "array", "maxItems": MAX_PHOTOS,
-        "items": {"type": "string", "format": "binary"},
-        "description": "JPEG, PNG or WebP, at most 8 MB, 10,000 pixels a side and 40 megapixels, \
-                        one frame; stored re-encoded as JPEG (longest side 1600 px) without metadata."});
-    let path_param = |name: &str| json!({"name": name, "in": "path", "required": true, "schema": {"type": "integer"}});
-    json!({
-        "/reports": {"post": {
-            "summary": "Report a vacancy, with up to three photos as a form; published only after moderation, without personal data.",
-            "requestBody": {"content": {
-                "application/json": {"schema": {"type": "object",
-                    "required": ["lon", "lat", "category", "text"], "additionalProperties": false,
-                    "properties": fields}},
-                "multipart/form-data": {"schema": {"type": "object",
-                    "required": ["lon", "lat", "category", "text"], "additionalProperties": false,
-                    "properties": form}}}},
-            "responses": {"201": {"description": "Stored as pending."},
-                          "400": problem, "413": problem, "415": problem,
-                          "422": {"description": "Refused; a refused photo names its position (`photo`) and `reason`.",
-                                  "content": {"application/problem+json": {}}},
-                          "429": problem}}},
-        "/reports/{id}/photos": crate::openapi::get_op(
-            "The photos of an approved report (their paths).", "application/json",
-            json!([path_param("id")])),
-        "/reports/{id}/photos/{n}": crate::openapi::get_op(
-            "Photo n of an approved report (JPEG without metadata); 404 while it is not approved.",
-            "image/jpeg", json!([path_param("id"), path_param("n")])),
-        "/addresses/nearest": crate::openapi::get_op(
-            "The ALKIS address nearest to a point within 150 m: street, house number, town; 404 when none.",
-            "application/json",
-            json!([{"name": "lon", "in": "query", "required": true, "schema": {"type": "number"}},
-                   {"name": "lat", "in": "query", "required": true, "schema": {"type": "number"}}]))
-    })
 }

@@ -5,21 +5,26 @@
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::limits::RateLimited;
+use crate::openapi::{
+    BadRequest, NotFound, TooLarge, TooManyRequests, Unavailable, Unprocessable,
+    UnsupportedMediaType, SEARCH,
+};
 use crate::problem::{Json, Path, Query};
 use crate::public_reads::PublicRead;
 use crate::{AppState, Problem};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/search/plots", get(search))
-        .route("/plots/{id}", get(detail))
-        .route("/offers/{id}/enquiries", post(enquire))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(detail))
+        .routes(routes!(enquire))
 }
 
 const MAX_PAGE: i64 = 100;
@@ -30,7 +35,7 @@ const PLOT_CLASSES: &[&str] = &[
     "underused",
 ];
 
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 enum Sort {
     /// Best suitability first.
@@ -42,22 +47,51 @@ enum Sort {
     Distance,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct SearchParams {
     /// AGS or town name.
+    #[param(max_length = 100)]
     town: Option<String>,
+    /// Smallest area in m².
+    #[param(minimum = 0, maximum = 1e9)]
     min_area: Option<f64>,
+    /// Largest area in m².
+    #[param(minimum = 0, maximum = 1e9)]
     max_area: Option<f64>,
+    /// The plot's class.
+    #[param(schema_with = plot_class_schema)]
     class: Option<String>,
+    /// The land use (ALKIS), as the plots show it.
+    #[param(max_length = 100)]
     land_use: Option<String>,
-    /// `lon,lat` in WGS84.
+    /// `lon,lat` in WGS84, within the region of the data.
+    #[param(pattern = "^ *-?[0-9]+(\\.[0-9]+)? *, *-?[0-9]+(\\.[0-9]+)? *$")]
     near: Option<String>,
+    /// At most this far from `near`, in metres.
+    #[param(minimum = 0, maximum = 100_000)]
     max_distance_m: Option<f64>,
+    /// Smallest suitability score.
+    #[param(minimum = 0, maximum = 1)]
     min_score: Option<f64>,
+    /// The order of the hits; `distance` needs `near`.
+    #[param(inline)]
     sort: Option<Sort>,
+    /// Hits per page (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
     limit: Option<i64>,
+    /// Hits skipped.
+    #[param(minimum = 0, maximum = 1_000_000, default = 0)]
     offset: Option<i64>,
+}
+
+/// [`PLOT_CLASSES`] as a schema.
+fn plot_class_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(PLOT_CLASSES.iter().copied()))
+        .build()
 }
 
 fn finite(
@@ -104,6 +138,11 @@ const PLOT_PROPERTIES: &str =
      'last_verified', p.last_verified, 'suitability', round(p.suitability::numeric, 3), \
      'offer_id', (SELECT min(o.id) FROM published.offer o WHERE o.parcel = p.id)";
 
+/// Search the released plots by town, area, class, land use, distance and suitability.
+#[utoipa::path(get, path = "/search/plots", tag = SEARCH, params(SearchParams),
+    responses((status = 200, description = "A FeatureCollection of plots with numberMatched (when known) and numberReturned.",
+               body = Value, content_type = "application/geo+json"),
+              BadRequest, TooManyRequests, Unavailable))]
 async fn search(Query(params): Query<SearchParams>, read: PublicRead) -> Result<Response, Problem> {
     let min_area = finite("min_area", params.min_area, 0.0..=1e9)?;
     let max_area = finite("max_area", params.max_area, 0.0..=1e9)?;
@@ -196,6 +235,11 @@ async fn search(Query(params): Query<SearchParams>, read: PublicRead) -> Result<
     Ok(crate::features::feature_collection(&features, matched))
 }
 
+/// A released plot with its suitability parts and published offers.
+#[utoipa::path(get, path = "/plots/{id}", tag = SEARCH,
+    params(("id" = String, Path, description = "The plot's id (its Flurstückskennzeichen).")),
+    responses((status = 200, description = "A Feature.", body = Value, content_type = "application/geo+json"),
+              BadRequest, NotFound, TooManyRequests, Unavailable))]
 async fn detail(Path(id): Path<String>, read: PublicRead) -> Result<Response, Problem> {
     if id.len() > 32 {
         return Err(Problem::not_found("no such plot"));
@@ -222,14 +266,25 @@ async fn detail(Path(id): Path<String>, read: PublicRead) -> Result<Response, Pr
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// An investor's enquiry.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Enquiry {
+    /// The question to the owner (1 to 4000 characters).
+    #[schema(min_length = 1, max_length = 4000)]
     message: String,
+    /// How the owner may answer (3 to 200 characters).
+    #[schema(min_length = 3, max_length = 200)]
     contact: String,
 }
 
 /// An investor's enquiry about a published offer; stored for the town to forward.
+#[utoipa::path(post, path = "/offers/{id}/enquiries", tag = SEARCH,
+    params(("id" = i64, Path, description = "The published offer.")),
+    request_body = Enquiry,
+    responses((status = 201, description = "Received.", body = crate::reports::Stored),
+              BadRequest, NotFound, TooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests,
+              Unavailable))]
 async fn enquire(
     State(state): State<AppState>,
     Path(offer): Path<i64>,
@@ -249,33 +304,4 @@ pub(crate) fn unprocessable(detail: impl Into<String>) -> Problem {
         "Unprocessable content",
         detail,
     )
-}
-
-pub(crate) fn openapi_paths() -> Value {
-    let q = |name: &str, kind: &str| json!({"name": name, "in": "query", "required": false, "schema": {"type": kind}});
-    json!({
-        "/search/plots": crate::openapi::get_op(
-            "Search released plots by town, area, class, land use, distance and suitability.",
-            "application/geo+json",
-            json!([q("town", "string"), q("min_area", "number"), q("max_area", "number"),
-                   {"name": "class", "in": "query", "schema": {"type": "string", "enum": PLOT_CLASSES}},
-                   q("land_use", "string"), q("near", "string"), q("max_distance_m", "number"),
-                   q("min_score", "number"),
-                   {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["score", "area", "distance"]}},
-                   q("limit", "integer"), q("offset", "integer")])),
-        "/plots/{id}": crate::openapi::get_op("A released plot with suitability parts and offers.",
-            "application/geo+json",
-            json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}])),
-        "/offers/{id}/enquiries": {"post": {
-            "summary": "Send an enquiry about a published offer; the town forwards it to the owner.",
-            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
-                "required": ["message", "contact"], "additionalProperties": false,
-                "properties": {"message": {"type": "string", "maxLength": 4000},
-                               "contact": {"type": "string", "maxLength": 200}}}}}},
-            "responses": {"201": {"description": "Received."},
-                          "404": {"$ref": "#/components/responses/Problem"},
-                          "422": {"$ref": "#/components/responses/Problem"},
-                          "429": {"$ref": "#/components/responses/Problem"}}}}
-    })
 }

@@ -16,13 +16,17 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
-use serde_json::{json, Value};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use cache::TileCache;
 use cache::{Tile, TileKey};
 
 use crate::limits::ClientAddress;
+use crate::openapi::{BadRequest, NotFound, TooManyRequests, Unavailable, TILES};
 use crate::problem::Path;
 use crate::{AppState, Problem};
 
@@ -42,10 +46,65 @@ fn tileset(id: &str) -> Result<(u8, &'static Tileset), Problem> {
         .ok_or_else(|| Problem::not_found(format!("no tileset {id:?}")))
 }
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+/// The router matches whole path segments only, so `{tileset}.json` and `{y}.mvt` are
+/// routed as `{file}` and parsed by the handlers; their documents name the public templates
+/// and are added by [`crate::openapi::ApiDoc`].
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(style))
         .route("/tiles/{file}", get(document))
         .route("/tiles/{tileset}/{z}/{x}/{file}", get(tile))
+}
+
+/// The path parameter `tileset`: one of the tilesets of the crate `tiles`.
+#[derive(Debug)]
+pub(crate) struct TilesetId;
+
+impl IntoParams for TilesetId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let ids: Vec<&str> = ::tiles::TILESETS.iter().map(|t| t.id).collect();
+        vec![ParameterBuilder::new()
+            .name("tileset")
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(ids)),
+            ))
+            .build()]
+    }
+}
+
+/// The tile grid's path parameters z, x and y (Web Mercator, as `parse_zxy` checks them).
+#[derive(Debug)]
+pub(crate) struct TileAddress;
+
+impl IntoParams for TileAddress {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let last = (1u32 << MAX_ZOOM) - 1;
+        [
+            ("z", u32::from(MAX_ZOOM), "Zoom level."),
+            ("x", last, "Column, below 2^z."),
+            ("y", last, "Row, below 2^z."),
+        ]
+        .into_iter()
+        .map(|(name, max, text)| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some(text))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(0))
+                        .maximum(Some(max)),
+                ))
+                .build()
+        })
+        .collect()
+    }
 }
 
 // --- tile addresses --------------------------------------------------------------------
@@ -196,7 +255,15 @@ fn respond(tile: &Tile, headers: &HeaderMap) -> Result<Response, Problem> {
     Ok((common, [kind, (header::ETAG, etag)], raw).into_response())
 }
 
-async fn tile(
+/// One vector tile.
+#[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}.mvt", tag = TILES, params(TilesetId, TileAddress),
+    responses(
+        (status = 200, description = "A Mapbox Vector Tile; gzip-encoded when the client accepts it.",
+         body = Vec<u8>, content_type = MVT),
+        (status = 204, description = "The tile has no features."),
+        (status = 304, description = "Not modified: the ETag in If-None-Match still holds."),
+        BadRequest, NotFound, TooManyRequests, Unavailable))]
+pub(crate) async fn tile(
     State(state): State<AppState>,
     Path((set_id, z, x, file)): Path<(String, String, String, String)>,
     ClientAddress(client): ClientAddress,
@@ -234,7 +301,10 @@ async fn tile(
 
 // --- TileJSON and style ----------------------------------------------------------------
 
-async fn document(
+/// TileJSON 3.0.0 of a tileset.
+#[utoipa::path(get, path = "/tiles/{tileset}.json", tag = TILES, params(TilesetId),
+    responses((status = 200, description = "TileJSON 3.0.0.", body = Value), NotFound, Unavailable))]
+pub(crate) async fn document(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> Result<Response, Problem> {
@@ -264,31 +334,11 @@ async fn document(
         .into_response())
 }
 
-pub(crate) fn openapi_paths() -> Value {
-    let set_param = json!({"name": "tileset", "in": "path", "required": true,
-        "schema": {"type": "string", "enum": ::tiles::TILESETS.iter().map(|t| t.id).collect::<Vec<_>>()}});
-    let int = |name: &str, max: u32| {
-        json!({"name": name, "in": "path", "required": true,
-               "schema": {"type": "integer", "minimum": 0, "maximum": max}})
-    };
-    let mut tile_op = crate::openapi::get_op(
-        "One vector tile (gzip when accepted); 204 when empty, 304 for a matching ETag.",
-        MVT,
-        json!([
-            set_param,
-            int("z", u32::from(MAX_ZOOM)),
-            int("x", (1 << MAX_ZOOM) - 1),
-            int("y", (1 << MAX_ZOOM) - 1)
-        ]),
-    );
-    tile_op["get"]["responses"]["204"] = json!({"description": "The tile has no features."});
-    tile_op["get"]["responses"]["304"] = json!({"description": "Not modified."});
-    tile_op["get"]["responses"]["404"] = json!({"$ref": "#/components/responses/Problem"});
-    json!({
-        "/tiles/{tileset}.json": crate::openapi::get_op("TileJSON 3.0.0 of a tileset.", "application/json", json!([set_param])),
-        "/tiles/{tileset}/{z}/{x}/{y}.mvt": tile_op,
-        "/tiles/style.json": crate::openapi::get_op("MapLibre style of the public map.", "application/json", json!([]))
-    })
+/// The MapLibre style of the public map (the document of `/tiles/{file}` for `style.json`).
+#[utoipa::path(get, path = "/tiles/style.json", tag = TILES,
+    responses((status = 200, description = "A MapLibre style.", body = Value), Unavailable))]
+async fn style(state: State<AppState>) -> Result<Response, Problem> {
+    document(state, Path("style.json".to_owned())).await
 }
 
 #[cfg(test)]

@@ -7,23 +7,33 @@ use model::{CaseStatus, SubjectKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::PgConnection;
+use utoipa::{IntoParams, ToSchema};
 
 use super::verdicts::parse_alkis_id;
 use super::{Listing, Page};
 use crate::auth::Planner;
+use crate::openapi::{BodyErrors, Conflict, NotFound, PlannerErrors, Unprocessable, PLANNER};
 use crate::problem::{Json, Path, Query};
 use crate::{AppState, Problem};
 
-#[derive(Debug, Deserialize)]
+/// A new case about a building or parcel.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OpenBody {
+    #[schema(schema_with = crate::openapi::subject_kind)]
     kind: SubjectKind,
+    /// The ALKIS id of the building or parcel.
+    #[schema(schema_with = crate::openapi::alkis_id)]
     alkis_id: String,
     #[serde(default)]
     note: String,
 }
 
 /// `POST /planner/cases`: opens a case (status `new`); one open case per subject.
+#[utoipa::path(post, path = "/planner/cases", tag = PLANNER, security(("bearer" = [])),
+    request_body = OpenBody,
+    responses((status = 201, description = "The case with its history.", body = Value),
+              PlannerErrors, BodyErrors, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn open(
     planner: Planner,
     State(state): State<AppState>,
@@ -37,20 +47,26 @@ pub(crate) async fn open(
     Ok((StatusCode::CREATED, Json(detail)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
+    #[param(schema_with = crate::openapi::case_status)]
     status: Option<String>,
+    #[param(schema_with = crate::openapi::subject_kind)]
     kind: Option<String>,
     /// AGS or town name.
+    #[param(max_length = 200)]
     town: Option<String>,
     #[serde(default = "super::default_limit")]
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: i64,
     #[serde(default)]
+    #[param(minimum = 0, maximum = 10_000_000, default = 0)]
     offset: i64,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, ToSchema)]
 pub(crate) struct CaseItem {
     id: i64,
     kind: String,
@@ -92,6 +108,9 @@ SELECT c.id,
   LEFT JOIN municipality m ON m.ags = p.ags";
 
 /// `GET /planner/cases`: cases, most recently changed first.
+#[utoipa::path(get, path = "/planner/cases", tag = PLANNER, security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, description = "A page of cases.", body = Listing<CaseItem>), PlannerErrors))]
 pub(crate) async fn list(
     planner: Planner,
     State(state): State<AppState>,
@@ -201,6 +220,10 @@ async fn case_detail(conn: &mut PgConnection, id: i64) -> Result<Value, Problem>
 }
 
 /// `GET /planner/cases/{id}`; the history's notes tell of owners, so an audited read.
+#[utoipa::path(get, path = "/planner/cases/{id}", tag = PLANNER, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case.")),
+    responses((status = 200, description = "The case with its history.", body = Value),
+              PlannerErrors, NotFound))]
 pub(crate) async fn detail(
     planner: Planner,
     State(state): State<AppState>,
@@ -218,9 +241,11 @@ pub(crate) async fn detail(
     Ok(Json(detail))
 }
 
-#[derive(Debug, Deserialize)]
+/// The case's next status.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StatusBody {
+    #[schema(schema_with = crate::openapi::case_status)]
     status: CaseStatus,
     #[serde(default)]
     note: String,
@@ -228,6 +253,11 @@ pub(crate) struct StatusBody {
 
 /// `POST /planner/cases/{id}/status`: moves the case on; 409 for a move the workflow does
 /// not allow. Consent and objection change the public views, so cached tiles are dropped.
+#[utoipa::path(post, path = "/planner/cases/{id}/status", tag = PLANNER, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case.")),
+    request_body = StatusBody,
+    responses((status = 200, description = "The case with its history.", body = Value),
+              PlannerErrors, BodyErrors, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn change_status(
     planner: Planner,
     State(state): State<AppState>,

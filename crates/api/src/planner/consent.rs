@@ -4,20 +4,26 @@
 use axum::extract::State;
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use workflow::consent::{
     check_announcement, record_notice, town_known, NoticeOutcome, NoticeScope,
 };
 
 use super::invalid;
 use crate::auth::Planner;
+use crate::openapi::{BodyErrors, PlannerErrors, Unprocessable, PLANNER};
 use crate::problem::Json;
 use crate::{AppState, Problem};
 
-#[derive(Debug, Deserialize)]
+/// The notice: either `parcels` or `town`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NoticeBody {
+    /// The day the town announced the publication.
     announced_on: NaiveDate,
+    /// ALKIS ids of the parcels (1 to 10000).
     parcels: Option<Vec<String>>,
+    /// The AGS of a town: every current plot verdict of it.
     town: Option<String>,
 }
 
@@ -34,6 +40,10 @@ pub(crate) struct NoticeAnswer {
 const MAX_PARCELS: usize = 10_000;
 
 /// `POST /planner/consents`: the § 200 (3) notice for a list of parcels or a whole town.
+#[utoipa::path(post, path = "/planner/consents", tag = PLANNER, security(("bearer" = [])),
+    request_body = NoticeBody,
+    responses((status = 200, description = "The notice recorded: its dates and the parcels it covers.", body = Value),
+              PlannerErrors, BodyErrors, Unprocessable))]
 pub(crate) async fn notice(
     planner: Planner,
     State(state): State<AppState>,

@@ -20,9 +20,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::Row;
 use tokio::sync::mpsc;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
+use utoipa::IntoParams;
 
 use super::verdicts::{VerdictFilter, VERDICTS_SQL, VERDICT_PROPERTIES};
 use crate::auth::Planner;
+use crate::openapi::{NotFound, PlannerErrors, PLANNER};
 use crate::problem::{Path, Query};
 use crate::{AppState, Problem};
 
@@ -49,13 +53,48 @@ struct Source {
     private: Option<Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Filters of the `verdicts` export (the collections take none).
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ExportQuery {
+    #[param(schema_with = crate::openapi::vacancy_class)]
     class: Option<String>,
+    #[param(schema_with = crate::openapi::subject_kind)]
     kind: Option<String>,
+    /// AGS or town name.
+    #[param(max_length = 200)]
     town: Option<String>,
+    /// District (Ortsteil) name.
+    #[param(max_length = 200)]
     district: Option<String>,
+}
+
+/// The path parameter `file`: `{name}.csv` or `{name}.gpkg`, the name a public collection
+/// or `verdicts`.
+#[derive(Debug)]
+pub(crate) struct ExportFile;
+
+impl IntoParams for ExportFile {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let names = crate::features::all_collections()
+            .iter()
+            .map(|c| c.id)
+            .chain(["verdicts"]);
+        let files: Vec<String> = names
+            .flat_map(|n| [format!("{n}.csv"), format!("{n}.gpkg")])
+            .collect();
+        vec![ParameterBuilder::new()
+            .name("file")
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(files)),
+            ))
+            .build()]
+    }
 }
 
 fn source(name: &str, q: ExportQuery, account: i64) -> Result<Source, Problem> {
@@ -115,6 +154,12 @@ struct ExportRow {
 }
 
 /// `GET /planner/export/{name}.csv|.gpkg`.
+#[utoipa::path(get, path = "/planner/export/{file}", tag = PLANNER, security(("bearer" = [])),
+    params(ExportFile, ExportQuery),
+    responses((status = 200, description = "The file (EPSG:25832), as an attachment.",
+               content((String = "text/csv; charset=utf-8"),
+                       (Vec<u8> = "application/geopackage+sqlite3"))),
+              PlannerErrors, NotFound))]
 pub(crate) async fn export(
     planner: Planner,
     State(state): State<AppState>,

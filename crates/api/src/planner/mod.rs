@@ -17,42 +17,38 @@ mod verdicts;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Planner;
+use crate::openapi::{BadRequest, Forbidden, Unauthorized, Unavailable, PLANNER};
 use crate::problem::{Json, Query};
 use crate::{AppState, Problem};
 
-pub(crate) fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/planner/verdicts", get(verdicts::list))
-        .route("/planner/verdicts/{kind}/{alkis_id}", get(verdicts::detail))
-        .route(
-            "/planner/verdicts/{kind}/{alkis_id}/override",
-            post(verdicts::set_override).delete(verdicts::withdraw_override),
-        )
-        .route("/planner/reports", get(moderation::queue))
-        .route("/planner/reports/{id}/moderate", post(moderation::moderate))
-        .route("/planner/reports/{id}/photos/{n}", get(moderation::photo))
-        .route("/planner/cases", get(cases::list).post(cases::open))
-        .route("/planner/cases/{id}", get(cases::detail))
-        .route("/planner/cases/{id}/status", post(cases::change_status))
-        .route("/planner/consents", post(consent::notice))
-        .route("/planner/offers", get(offers::list).post(offers::create))
-        .route(
-            "/planner/offers/{id}",
-            get(offers::detail).patch(offers::update),
-        )
-        .route("/planner/offers/{id}/publish", post(offers::publish))
-        .route("/planner/offers/{id}/withdraw", post(offers::withdraw))
-        .route("/planner/offers/{id}/enquiries", get(offers::enquiries))
-        .route("/planner/enquiries/{id}/forward", post(offers::forward))
-        .route("/planner/export/{file}", get(export::export))
-        .route("/planner/audit", get(audit_log))
-        .route("/planner/privacy/subject", get(privacy_subject))
+pub(crate) fn routes(state: AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(verdicts::list))
+        .routes(routes!(verdicts::detail))
+        .routes(routes!(verdicts::set_override, verdicts::withdraw_override))
+        .routes(routes!(moderation::queue))
+        .routes(routes!(moderation::moderate))
+        .routes(routes!(moderation::photo))
+        .routes(routes!(cases::list, cases::open))
+        .routes(routes!(cases::detail))
+        .routes(routes!(cases::change_status))
+        .routes(routes!(consent::notice))
+        .routes(routes!(offers::list, offers::create))
+        .routes(routes!(offers::detail, offers::update))
+        .routes(routes!(offers::publish))
+        .routes(routes!(offers::withdraw))
+        .routes(routes!(offers::enquiries))
+        .routes(routes!(offers::forward))
+        .routes(routes!(export::export))
+        .routes(routes!(audit_log))
+        .routes(routes!(privacy_subject))
         .route_layer(axum::middleware::from_fn_with_state(state, scope::gate))
 }
 
@@ -146,7 +142,7 @@ impl Page {
 }
 
 /// A page of a planner list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Listing<T> {
     pub items: Vec<T>,
     #[serde(rename = "numberMatched")]
@@ -155,19 +151,27 @@ pub(crate) struct Listing<T> {
     pub offset: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
+    /// Only changes of this table.
+    #[param(max_length = 200)]
     subject_table: Option<String>,
+    /// Only changes of this row.
     subject_id: Option<i64>,
+    /// Only changes by this login.
+    #[param(max_length = 200)]
     actor: Option<String>,
     #[serde(default = "default_limit")]
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: i64,
     #[serde(default)]
+    #[param(minimum = 0, maximum = 10_000_000, default = 0)]
     offset: i64,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, ToSchema)]
 struct AuditRow {
     id: i64,
     at: chrono::DateTime<chrono::Utc>,
@@ -180,6 +184,10 @@ struct AuditRow {
 
 /// The audit log, newest first; administrators of every town only (its rows span the
 /// towns).
+#[utoipa::path(get, path = "/planner/audit", tag = PLANNER, security(("bearer" = [])),
+    params(AuditQuery),
+    responses((status = 200, description = "A page of the audit log.", body = Listing<AuditRow>),
+              BadRequest, Unauthorized, Forbidden, Unavailable))]
 async fn audit_log(
     planner: Planner,
     State(state): State<AppState>,
@@ -222,9 +230,11 @@ async fn audit_log(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct SubjectQuery {
+    #[param(max_length = 200)]
     /// The e-mail address or phone number as the person gave it.
     contact: String,
 }
@@ -232,6 +242,11 @@ struct SubjectQuery {
 /// Everything stored about the person who gave `contact` (Art. 15 GDPR): citizen reports,
 /// enquiries, a planner account of that login. Administrators of every town only; the
 /// export writes its own `read` row ([`workflow::privacy::subject_export`]).
+#[utoipa::path(get, path = "/planner/privacy/subject", tag = PLANNER, security(("bearer" = [])),
+    params(SubjectQuery),
+    responses((status = 200, description = "Everything stored about the person who gave `contact` (e-mail or phone, any case): citizen reports, enquiries, a planner account of that login (Art. 15 GDPR; administrators of every town; audited).",
+               body = Value),
+              BadRequest, Unauthorized, Forbidden, Unavailable))]
 async fn privacy_subject(
     planner: Planner,
     State(state): State<AppState>,
@@ -242,64 +257,4 @@ async fn privacy_subject(
     Ok(Json(
         workflow::privacy::subject_export(state.pool(), &planner.login, &q.contact).await?,
     ))
-}
-
-/// The OpenAPI paths of the planner routes.
-pub(crate) fn openapi_paths() -> Value {
-    let problem = json!({"$ref": "#/components/responses/Problem"});
-    let op = |method: &str, summary: &str, body: bool| {
-        let mut o = json!({
-            "summary": summary,
-            "security": [{"bearer": []}],
-            "responses": {
-                "200": {"description": "OK"},
-                "400": problem, "401": problem, "403": problem, "404": problem,
-                "409": problem, "422": problem, "503": problem
-            }
-        });
-        if body {
-            o["requestBody"] =
-                json!({"content": {"application/json": {"schema": {"type": "object"}}}});
-        }
-        json!({ method: o })
-    };
-    let merge = |a: Value, b: Value| {
-        let mut a = a;
-        if let (Value::Object(a), Value::Object(b)) = (&mut a, b) {
-            a.extend(b);
-        }
-        a
-    };
-    let mut privacy = op("get", "Everything stored about the person who gave `contact` (e-mail or phone, any case): citizen reports, enquiries, a planner account of that login (Art. 15 GDPR; administrators of every town; audited).", false);
-    privacy["get"]["parameters"] = json!([{"name": "contact", "in": "query", "required": true,
-        "schema": {"type": "string", "maxLength": 200}}]);
-    json!({
-        "/planner/verdicts": op("get", "Verdicts of the latest run (class, kind, town, district; limit, offset; f=geojson).", false),
-        "/planner/verdicts/{kind}/{alkis_id}": op("get", "One building or parcel: verdict, evidence, owners, addresses, surveys, cases.", false),
-        "/planner/verdicts/{kind}/{alkis_id}/override": merge(
-            op("post", "Override the verdict {class, note}; replaces an active override.", true),
-            op("delete", "Withdraw the active override.", false)),
-        "/planner/reports": op("get", "Citizen reports by status (default pending), with body and contact.", false),
-        "/planner/reports/{id}/photos/{n}": op("get", "Photo n of a report, whatever its status (JPEG), for moderation.", false),
-        "/planner/reports/{id}/moderate": op("post", "Moderate a report {decision: approve|reject|duplicate, public_text}.", true),
-        "/planner/cases": merge(
-            op("get", "Cases (status, kind, town; limit, offset).", false),
-            op("post", "Open a case {kind, alkis_id, note}.", true)),
-        "/planner/cases/{id}": op("get", "One case with its history.", false),
-        "/planner/cases/{id}/status": op("post", "Move a case on {status, note}; consent and objection update the publication.", true),
-        "/planner/consents": op("post", "Record a § 200 (3) BauGB notice {announced_on, parcels | town}.", true),
-        "/planner/offers": merge(
-            op("get", "Offers (status, kind; limit, offset).", false),
-            op("post", "Create a draft offer {parcel, building, kind, title, description, price_eur, zoning_note}.", true)),
-        "/planner/offers/{id}": merge(
-            op("get", "One offer.", false),
-            op("patch", "Change an offer's kind, title, description, price or zoning note.", true)),
-        "/planner/offers/{id}/publish": op("post", "Publish an offer.", false),
-        "/planner/offers/{id}/withdraw": op("post", "Withdraw an offer.", false),
-        "/planner/offers/{id}/enquiries": op("get", "Enquiries about an offer, with the investor's contact.", false),
-        "/planner/enquiries/{id}/forward": op("post", "Mark an enquiry forwarded to the owner.", false),
-        "/planner/export/{file}": op("get", "Export a public collection or `verdicts` as `{name}.csv` or `{name}.gpkg` (EPSG:25832).", false),
-        "/planner/audit": op("get", "The audit log (administrators).", false),
-        "/planner/privacy/subject": privacy
-    })
 }

@@ -6,25 +6,31 @@
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 use workflow::reports::Decision;
 
 use super::{Listing, Page};
 use crate::auth::Planner;
+use crate::openapi::{BodyErrors, Conflict, NotFound, PlannerErrors, Unprocessable, PLANNER};
 use crate::problem::{Json, Path, Query};
 use crate::{AppState, Problem};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct QueueQuery {
     /// pending (default), approved, rejected, duplicate or all.
+    #[param(pattern = "^(pending|approved|rejected|duplicate|all)$")]
     status: Option<String>,
     #[serde(default = "super::default_limit")]
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: i64,
     #[serde(default)]
+    #[param(minimum = 0, maximum = 10_000_000, default = 0)]
     offset: i64,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, ToSchema)]
 pub(crate) struct ReportItem {
     id: i64,
     category: String,
@@ -53,6 +59,11 @@ const ITEM: &str = "r.id, r.category, r.body, r.contact, r.reported_at, r.status
 
 /// `GET /planner/reports`: the moderation queue, oldest first; the reporters' words and
 /// contacts, so an audited read.
+#[utoipa::path(get, path = "/planner/reports", tag = PLANNER, security(("bearer" = [])),
+    params(QueueQuery),
+    responses((status = 200, description = "A page of citizen reports with the reporter's words and contact.",
+               body = Listing<ReportItem>),
+              PlannerErrors))]
 pub(crate) async fn queue(
     planner: Planner,
     State(state): State<AppState>,
@@ -108,15 +119,23 @@ pub(crate) async fn queue(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+/// A moderator's decision.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ModerateBody {
+    #[schema(schema_with = crate::openapi::decision)]
     decision: Decision,
+    /// The text the public sees (needed to approve; at most 2000 characters).
     public_text: Option<String>,
 }
 
 /// `POST /planner/reports/{id}/moderate`: approve (with the text the public sees), reject
 /// or mark a duplicate. A decision can be revised; each one is audited.
+#[utoipa::path(post, path = "/planner/reports/{id}/moderate", tag = PLANNER, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The report.")),
+    request_body = ModerateBody,
+    responses((status = 200, description = "The report as moderated.", body = ReportItem),
+              PlannerErrors, BodyErrors, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn moderate(
     planner: Planner,
     State(state): State<AppState>,
@@ -141,6 +160,12 @@ pub(crate) async fn moderate(
 
 /// `GET /planner/reports/{id}/photos/{n}`: photo n of a report, whatever its status, for the
 /// moderator to see before deciding. Never cached by the browser or a proxy.
+#[utoipa::path(get, path = "/planner/reports/{id}/photos/{n}", tag = PLANNER, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The report."),
+           ("n" = i16, Path, description = "The photo's position, from 1.")),
+    responses((status = 200, description = "The photo as the server re-encoded it.",
+               content_type = "image/jpeg", body = Vec<u8>),
+              PlannerErrors, NotFound))]
 pub(crate) async fn photo(
     _planner: Planner,
     State(state): State<AppState>,

@@ -8,15 +8,17 @@ use model::OfferKind;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;
+use utoipa::{IntoParams, ToSchema};
 use workflow::offers::{NewOffer, OfferChange};
 
 use super::verdicts::parse_alkis_id;
 use super::{Listing, Page};
 use crate::auth::Planner;
+use crate::openapi::{BodyErrors, Conflict, NotFound, PlannerErrors, Unprocessable, PLANNER};
 use crate::problem::{Json, Path, Query};
 use crate::{AppState, Problem};
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, ToSchema)]
 pub(crate) struct OfferItem {
     id: i64,
     kind: String,
@@ -62,18 +64,25 @@ async fn offer(conn: &mut PgConnection, id: i64) -> Result<OfferItem, Problem> {
         .ok_or_else(|| Problem::not_found(format!("no offer {id}")))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
+    #[param(pattern = "^(draft|published|withdrawn)$")]
     status: Option<String>,
+    #[param(schema_with = crate::openapi::offer_kind)]
     kind: Option<String>,
     #[serde(default = "super::default_limit")]
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: i64,
     #[serde(default)]
+    #[param(minimum = 0, maximum = 10_000_000, default = 0)]
     offset: i64,
 }
 
 /// `GET /planner/offers`: all offers, newest change first.
+#[utoipa::path(get, path = "/planner/offers", tag = PLANNER, security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of offers.", body = Listing<OfferItem>), PlannerErrors))]
 pub(crate) async fn list(
     planner: Planner,
     State(state): State<AppState>,
@@ -129,6 +138,8 @@ pub(crate) async fn list(
 }
 
 /// `GET /planner/offers/{id}`.
+#[utoipa::path(get, path = "/planner/offers/{id}", tag = PLANNER, security(("bearer" = [])), params(("id" = i64, Path, description = "The offer.")),
+    responses((status = 200, description = "The offer.", body = OfferItem), PlannerErrors, NotFound))]
 pub(crate) async fn detail(
     _planner: Planner,
     State(state): State<AppState>,
@@ -138,23 +149,34 @@ pub(crate) async fn detail(
     Ok(Json(offer(&mut conn, id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+/// A new offer (a draft).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateBody {
     /// ALKIS id of the parcel.
+    #[schema(schema_with = crate::openapi::alkis_id)]
     parcel: String,
     /// ALKIS id of a building on it, when the offer is about the building.
+    #[schema(schema_with = crate::openapi::alkis_id)]
     building: Option<String>,
+    #[schema(schema_with = crate::openapi::offer_kind)]
     kind: OfferKind,
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     title: String,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     description: String,
     price_eur: Option<f64>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     zoning_note: String,
 }
 
 /// `POST /planner/offers`: a new offer, as a draft.
+#[utoipa::path(post, path = "/planner/offers", tag = PLANNER, security(("bearer" = [])), request_body = CreateBody,
+    responses((status = 201, description = "The new offer (a draft).", body = OfferItem),
+              PlannerErrors, BodyErrors, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn create(
     planner: Planner,
     State(state): State<AppState>,
@@ -181,18 +203,25 @@ fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::E
     Option::<f64>::deserialize(d).map(Some)
 }
 
-#[derive(Debug, Deserialize)]
+/// The fields to change; absent ones stay.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateBody {
+    #[schema(schema_with = crate::openapi::offer_kind)]
     kind: Option<OfferKind>,
     title: Option<String>,
     description: Option<String>,
+    /// `null` clears the price.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<f64>)]
     price_eur: Option<Option<f64>>,
     zoning_note: Option<String>,
 }
 
 /// `PATCH /planner/offers/{id}`: changes the given fields; `price_eur: null` clears the price.
+#[utoipa::path(patch, path = "/planner/offers/{id}", tag = PLANNER, security(("bearer" = [])), params(("id" = i64, Path, description = "The offer.")), request_body = UpdateBody,
+    responses((status = 200, description = "The offer as changed.", body = OfferItem),
+              PlannerErrors, BodyErrors, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn update(
     planner: Planner,
     State(state): State<AppState>,
@@ -218,6 +247,9 @@ async fn changed(state: &AppState, id: i64) -> Result<Json<OfferItem>, Problem> 
 }
 
 /// `POST /planner/offers/{id}/publish`: public once the parcel is released.
+#[utoipa::path(post, path = "/planner/offers/{id}/publish", tag = PLANNER, security(("bearer" = [])), params(("id" = i64, Path, description = "The offer.")),
+    responses((status = 200, description = "The offer, published.", body = OfferItem),
+              PlannerErrors, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn publish(
     planner: Planner,
     State(state): State<AppState>,
@@ -228,6 +260,9 @@ pub(crate) async fn publish(
 }
 
 /// `POST /planner/offers/{id}/withdraw`.
+#[utoipa::path(post, path = "/planner/offers/{id}/withdraw", tag = PLANNER, security(("bearer" = [])), params(("id" = i64, Path, description = "The offer.")),
+    responses((status = 200, description = "The offer, withdrawn.", body = OfferItem),
+              PlannerErrors, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn withdraw(
     planner: Planner,
     State(state): State<AppState>,
@@ -237,7 +272,7 @@ pub(crate) async fn withdraw(
     changed(&state, id).await
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, ToSchema)]
 pub(crate) struct EnquiryItem {
     id: i64,
     offer_id: i64,
@@ -249,17 +284,25 @@ pub(crate) struct EnquiryItem {
     forwarded_by: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct EnquiryQuery {
     #[serde(default = "super::default_limit")]
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: i64,
     #[serde(default)]
+    #[param(minimum = 0, maximum = 10_000_000, default = 0)]
     offset: i64,
 }
 
 /// `GET /planner/offers/{id}/enquiries`: newest first, with the investors' contacts (an
 /// audited read).
+#[utoipa::path(get, path = "/planner/offers/{id}/enquiries", tag = PLANNER, security(("bearer" = [])), 
+    params(("id" = i64, Path, description = "The offer."), EnquiryQuery),
+    responses((status = 200, description = "A page of the offer's enquiries with the investors' contacts.",
+               body = Listing<EnquiryItem>),
+              PlannerErrors, NotFound))]
 pub(crate) async fn enquiries(
     planner: Planner,
     State(state): State<AppState>,
@@ -306,6 +349,10 @@ pub(crate) async fn enquiries(
 }
 
 /// `POST /planner/enquiries/{id}/forward`: marks the enquiry as passed on to the owner.
+#[utoipa::path(post, path = "/planner/enquiries/{id}/forward", tag = PLANNER, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The enquiry.")),
+    responses((status = 200, description = "The enquiry, marked forwarded.", body = EnquiryItem),
+              PlannerErrors, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn forward(
     planner: Planner,
     State(state): State<AppState>,

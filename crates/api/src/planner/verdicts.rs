@@ -11,10 +11,14 @@ use model::{AlkisId, SubjectKind, VacancyClass};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::PgConnection;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::Required;
+use utoipa::{IntoParams, ToSchema};
 use workflow::subjects::column as subject_column;
 
 use super::{Listing, Page};
 use crate::auth::Planner;
+use crate::openapi::{BodyErrors, Conflict, NotFound, PlannerErrors, Unprocessable, PLANNER};
 use crate::problem::{Json, Path, Query};
 use crate::{AppState, Problem};
 
@@ -122,22 +126,58 @@ impl VerdictFilter {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
+    /// The verdict's class (an empty value means any).
+    #[param(schema_with = crate::openapi::vacancy_class)]
     class: Option<String>,
+    /// `building` or `parcel` (an empty value means any).
+    #[param(schema_with = crate::openapi::subject_kind)]
     kind: Option<String>,
+    /// AGS or town name.
+    #[param(max_length = 200)]
     town: Option<String>,
+    /// District (Ortsteil) name.
+    #[param(max_length = 200)]
     district: Option<String>,
     #[serde(default = "super::default_limit")]
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: i64,
     #[serde(default)]
+    #[param(minimum = 0, maximum = 10_000_000, default = 0)]
     offset: i64,
     /// `json` (default) or `geojson` for the planner map.
+    #[param(pattern = "^(json|geojson)$")]
     f: Option<String>,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
+/// The path parameters `kind` and `alkis_id` of a building or parcel.
+#[derive(Debug)]
+pub(crate) struct SubjectPath;
+
+impl IntoParams for SubjectPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name("kind")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .schema(Some(crate::openapi::subject_kind()))
+                .build(),
+            ParameterBuilder::new()
+                .name("alkis_id")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some("The ALKIS id of the building or parcel."))
+                .schema(Some(crate::openapi::alkis_id()))
+                .build(),
+        ]
+    }
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow, ToSchema)]
 pub(crate) struct VerdictItem {
     kind: String,
     alkis_id: String,
@@ -155,6 +195,10 @@ pub(crate) struct VerdictItem {
 }
 
 /// `GET /planner/verdicts`: a page of the latest run's verdicts.
+#[utoipa::path(get, path = "/planner/verdicts", tag = PLANNER, security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of verdicts; with `f=geojson` a FeatureCollection for the map.",
+               content((Listing<VerdictItem> = "application/json"), (Value = "application/geo+json"))),
+              PlannerErrors))]
 pub(crate) async fn list(
     planner: Planner,
     State(state): State<AppState>,
@@ -500,6 +544,10 @@ pub(crate) async fn subject_detail(
 
 /// `GET /planner/verdicts/{kind}/{alkis_id}`; owners, registers and surveys: a read that is
 /// audited.
+#[utoipa::path(get, path = "/planner/verdicts/{kind}/{alkis_id}", tag = PLANNER, security(("bearer" = [])), params(SubjectPath),
+    responses((status = 200, description = "The building or parcel: verdict, evidence, owners, addresses, surveys, cases.",
+               body = Value),
+              PlannerErrors, NotFound))]
 pub(crate) async fn detail(
     planner: Planner,
     State(state): State<AppState>,
@@ -519,15 +567,21 @@ pub(crate) async fn detail(
     Ok(Json(detail))
 }
 
-#[derive(Debug, Deserialize)]
+/// The planner's class and the reason for it.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OverrideBody {
+    #[schema(schema_with = crate::openapi::vacancy_class)]
     class: VacancyClass,
     note: String,
 }
 
 /// `POST /planner/verdicts/{kind}/{alkis_id}/override`: the planner's class replaces the
 /// analysis' (and an active override) until withdrawn.
+#[utoipa::path(post, path = "/planner/verdicts/{kind}/{alkis_id}/override", tag = PLANNER, security(("bearer" = [])), params(SubjectPath),
+    request_body = OverrideBody,
+    responses((status = 201, description = "The building or parcel with the override.", body = Value),
+              PlannerErrors, BodyErrors, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn set_override(
     planner: Planner,
     State(state): State<AppState>,
@@ -554,6 +608,9 @@ pub(crate) async fn set_override(
 
 /// Withdraws the active override of `/planner/verdicts/{kind}/{alkis_id}`: the analysis'
 /// class applies again.
+#[utoipa::path(delete, path = "/planner/verdicts/{kind}/{alkis_id}/override", tag = PLANNER, security(("bearer" = [])), params(SubjectPath),
+    responses((status = 200, description = "The building or parcel without the override.", body = Value),
+              PlannerErrors, NotFound, Conflict, Unprocessable))]
 pub(crate) async fn withdraw_override(
     planner: Planner,
     State(state): State<AppState>,
