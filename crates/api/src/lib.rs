@@ -7,6 +7,7 @@
 
 pub mod auth;
 mod features;
+pub mod fonts;
 mod limits;
 mod metrics;
 mod openapi;
@@ -62,6 +63,8 @@ pub struct Config {
     pub login_lockout: workflow::lockout::Lockout,
     /// How public reads (features, search, tile cache misses) share the database.
     pub public_reads: ReadLimits,
+    /// The folder of the fonts the labels' glyphs are rendered from ([`fonts::FONTS`]).
+    pub font_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -81,6 +84,7 @@ impl Default for Config {
             session_length: Duration::from_secs(12 * 3600),
             login_lockout: workflow::lockout::Lockout::default(),
             public_reads: ReadLimits::default(),
+            font_dir: PathBuf::from(fonts::DEFAULT_FONT_DIR),
         }
     }
 }
@@ -161,6 +165,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::routes())
         .merge(features::routes())
         .merge(tiles::routes())
+        .merge(fonts::routes())
         .merge(auth::routes())
         .merge(search::routes())
         .merge(reports::routes())

@@ -70,6 +70,7 @@ pub(crate) fn document(base_url: &str) -> Value {
         ops_paths(),
         crate::features::openapi_paths(),
         crate::tiles::openapi_paths(),
+        crate::fonts::openapi_paths(),
         crate::auth::openapi_paths(),
         crate::planner::openapi_paths(),
         crate::search::openapi_paths(),
