@@ -308,7 +308,7 @@ export function popupContent(layerId, p, id, onDetails) {
   } else if (layerId === 'plots-fill') {
     const details = p.class && id ? h('button', { type: 'button', class: 'link', onclick: () => onDetails(id) }, t('popup.details')) : null;
     fill(box, h('h2', {}, className(p.class)), facts([
-      [t('popup.parcel'), formatParcel(p.kennzeichen)], [t('popup.area'), formatArea(p.area_m2)], [t('popup.land_use'), landUseName(p.land_use)],
+      [t('popup.parcel'), formatParcel(p.kennzeichen, p.district)], [t('popup.area'), formatArea(p.area_m2)], [t('popup.land_use'), landUseName(p.land_use)],
       [t('popup.town'), p.town], [t('popup.district'), p.district], [t('popup.verified'), formatDate(p.last_verified)],
     ]), details);
   } else if (layerId === 'teilkultur-fill') {
