@@ -180,7 +180,7 @@ impl NasWriter {
         let town = self.town.index % 1000;
         let mut s = String::with_capacity(1024);
         let class = "AX_Gemeinde";
-        self.start(&mut s, class, &format!("DETHL5{town:03}KM{:05}", 0));
+        self.start(&mut s, class, &format!("DETHL5{town:03}KM00000"));
         s.push_str(&format!(
             "<schluesselGesamt>{}</schluesselGesamt>\n<bezeichnung>{}</bezeichnung>\n<gemeindekennzeichen>\n",
             self.town.ags,

@@ -307,10 +307,7 @@ async fn the_catalogue_names_districts_and_towns(pool: PgPool) {
         .unwrap();
     store::facts::prepare(&pool).await.unwrap();
     let district = "SELECT name FROM district WHERE ags = '16068051' AND gemarkung = 5123";
-    let name: String = sqlx::query_scalar(district)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let name: String = sqlx::query_scalar(district).fetch_one(&pool).await.unwrap();
     assert_eq!(name, "Gemarkung 5123", "without a catalogue");
 
     let r = alkis_import::import(&pool, &[fixture("alkis/catalogue.xml")], &opts)
@@ -318,16 +315,12 @@ async fn the_catalogue_names_districts_and_towns(pool: PgPool) {
         .unwrap();
     assert_eq!(r.tables["gemarkung"].inserted, 1, "{r:?}");
     store::facts::prepare(&pool).await.unwrap();
-    let name: String = sqlx::query_scalar(district)
+    let name: String = sqlx::query_scalar(district).fetch_one(&pool).await.unwrap();
+    assert_eq!(name, "Leubingen");
+    let town: String = sqlx::query_scalar("SELECT name FROM municipality WHERE ags = '16068051'")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(name, "Leubingen");
-    let town: String =
-        sqlx::query_scalar("SELECT name FROM municipality WHERE ags = '16068051'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
     assert_eq!(town, "Sömmerda");
     // The town's only district with addresses is its core: it carries the town's name.
     let labels: Vec<(String, String)> =
@@ -347,10 +340,7 @@ async fn the_catalogue_names_districts_and_towns(pool: PgPool) {
         .unwrap();
     assert_eq!(r.tables["gemarkung"].updated, 1, "{r:?}");
     store::facts::prepare(&pool).await.unwrap();
-    let name: String = sqlx::query_scalar(district)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let name: String = sqlx::query_scalar(district).fetch_one(&pool).await.unwrap();
     assert_eq!(name, "Alt-Leubingen");
 
     // A Gemarkung without a name is refused with its place and field; nothing is stored.
