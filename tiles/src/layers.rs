@@ -379,9 +379,6 @@ pub const PUBLIC_LAYERS: &[PublicLayer] = &[
     },
 ];
 
-/// The tile layers that carry the map's names (drawn with the served glyphs).
-pub const LABEL_LAYERS: &[&str] = &["place_labels", "street_labels", "house_numbers"];
-
 #[cfg(test)]
 mod tests {
     use super::*;
