@@ -42,6 +42,8 @@ server_up() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; }
 
 # --- 1. Packages: build tools, GDAL, SQLite (the GeoPackage reader), PostgreSQL client ---
 ensure_packages ca-certificates pkg-config gcc libc6-dev gdal-bin libgdal-dev libsqlite3-dev postgresql-client postgresql-common time curl
+# The fonts the map's label glyphs are rendered from (`leerstand serve` checks them at start).
+ensure_packages fonts-dejavu-core
 
 if [ -f "$HOME/.cargo/env" ]; then
   # shellcheck disable=SC1091

@@ -100,7 +100,7 @@ export async function screenshot(page, name) {
 export const de = {
   area: (m2) => `${new Intl.NumberFormat('de-DE', { maximumFractionDigits: 0 }).format(Math.round(m2))} m²`,
   date: (iso) => iso.slice(0, 10).split('-').reverse().join('.'),
-  parcel: (k) => `Gemarkung ${k.slice(2, 6)}, Flur ${+k.slice(6, 9)}, Flurstück ${+k.slice(9, 14)}${k.slice(14, 18) === '____' ? '' : `/${+k.slice(14, 18)}`}`,
+  parcel: (k, name = null) => `Gemarkung ${name ? `${name} (${k.slice(2, 6)})` : k.slice(2, 6)}, Flur ${+k.slice(6, 9)}, Flurstück ${+k.slice(9, 14)}${k.slice(14, 18) === '____' ? '' : `/${+k.slice(14, 18)}`}`,
 };
 
 export async function api(path, options = {}) {

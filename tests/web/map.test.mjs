@@ -84,7 +84,9 @@ test('a click on a plot opens its popup with the right facts', async () => {
   const p = body.properties;
   assert.equal(await popup.getAttribute('data-feature-id'), String(target.id));
   assert.match(text, /Baulücke/);
-  assert.ok(text.includes(de.parcel(p.kennzeichen)), `${de.parcel(p.kennzeichen)} in ${text}`);
+  // The Gemarkung by its name from the catalogue, with its number.
+  assert.ok(text.includes(de.parcel(p.kennzeichen, p.district)), `${de.parcel(p.kennzeichen, p.district)} in ${text}`);
+  assert.doesNotMatch(p.district, /^Gemarkung/);
   assert.ok(text.includes(de.area(p.area_m2)), `area ${de.area(p.area_m2)} in ${text}`);
   assert.ok(text.includes(p.town), 'town');
   assert.match(text, /zuletzt geprüft/);

@@ -330,6 +330,53 @@ pub const PUBLIC_LAYERS: &[PublicLayer] = &[
         ],
         classes: &[],
     },
+    PublicLayer {
+        collection: None,
+        title: "Orte",
+        description: "The names of the towns and their Ortsteile, at the centre of their \
+                      addresses; a tile layer only.",
+        tile_layer: Some("place_labels"),
+        view: "published.place_label",
+        condition: "true",
+        columns: &[
+            col("id", Integer).hidden(),
+            col("name", Text).tile_only(),
+            col("kind", Text).tile_only(),
+            col("ags", Text).hidden(),
+            col("addresses", Integer).tile_only(),
+            col("geom", Geometry).hidden(),
+        ],
+        classes: &[],
+    },
+    PublicLayer {
+        collection: None,
+        title: "Straßennamen",
+        description: "One line per street to carry its name; a tile layer only.",
+        tile_layer: Some("street_labels"),
+        view: "published.street_label",
+        condition: "true",
+        columns: &[
+            col("id", Integer).hidden(),
+            col("name", Text).tile_only(),
+            col("ags", Text).hidden(),
+            col("geom", Geometry).hidden(),
+        ],
+        classes: &[],
+    },
+    PublicLayer {
+        collection: None,
+        title: "Hausnummern",
+        description: "House numbers at the address points; a tile layer only.",
+        tile_layer: Some("house_numbers"),
+        view: "published.house_number",
+        condition: "true",
+        columns: &[
+            col("id", Integer).hidden(),
+            col("number", Text).tile_only(),
+            col("geom", Geometry).hidden(),
+        ],
+        classes: &[],
+    },
 ];
 
 #[cfg(test)]

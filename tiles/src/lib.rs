@@ -118,6 +118,27 @@ pub const TILESETS: &[Tileset] = &[Tileset {
             maxzoom: 22,
             sql: include_str!("../sql/reports.sql"),
         },
+        Layer {
+            id: "place_labels",
+            description: "Names of the towns and their Ortsteile.",
+            minzoom: 6,
+            maxzoom: 22,
+            sql: include_str!("../sql/place_labels.sql"),
+        },
+        Layer {
+            id: "street_labels",
+            description: "Street names, one line per street.",
+            minzoom: 14,
+            maxzoom: 22,
+            sql: include_str!("../sql/street_labels.sql"),
+        },
+        Layer {
+            id: "house_numbers",
+            description: "House numbers at the address points.",
+            minzoom: 16,
+            maxzoom: 22,
+            sql: include_str!("../sql/house_numbers.sql"),
+        },
     ],
 }];
 

@@ -41,6 +41,7 @@ pub fn style(base: &str, bounds: [f64; 4]) -> Result<Value, StyleError> {
         source["bounds"] = json!(bounds);
         source["maxzoom"] = json!(crate::DATA_MAX_ZOOM);
     }
+    style["glyphs"] = json!(format!("{base}/fonts/{{fontstack}}/{{range}}.pbf"));
     let classes: serde_json::Map<String, Value> = layers::PUBLIC_LAYERS
         .iter()
         .filter(|l| !l.classes.is_empty())

@@ -87,7 +87,7 @@ class App {
     if (move) {
       this.vmap.closePopup();
       if (town) this.vmap.goTo(town.center, town.zoom);
-      else this.vmap.goTo(this.config.start.center, this.config.start.zoom);
+      else this.vmap.goToStart();
     }
     this.renderDistricts();
     for (const v of Object.values(this.views)) v.townChanged?.(ags);

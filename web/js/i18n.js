@@ -53,6 +53,7 @@ const de = {
   'popup.district': 'Ortsteil',
   'popup.parcel': 'Flurstück',
   'parcel.format': 'Gemarkung {gemarkung}, Flur {flur}, Flurstück {number}',
+  'parcel.format.named': 'Gemarkung {name} ({gemarkung}), Flur {flur}, Flurstück {number}',
   'popup.area': 'Fläche',
   'popup.land_use': 'Nutzung',
   'popup.verified': 'zuletzt geprüft',
@@ -347,6 +348,7 @@ const en = {
   'popup.district': 'District',
   'popup.parcel': 'Parcel',
   'parcel.format': 'Gemarkung {gemarkung}, Flur {flur}, parcel {number}',
+  'parcel.format.named': 'Gemarkung {name} ({gemarkung}), Flur {flur}, parcel {number}',
   'popup.area': 'Area',
   'popup.land_use': 'Use',
   'popup.verified': 'last verified',
@@ -655,12 +657,16 @@ export function formatCoord(v) {
   return formatNumber(v, 5);
 }
 
-/** A Flurstückskennzeichen (Land, Gemarkung, Flur, Zähler, Nenner) as people write it. */
-export function formatParcel(k) {
+/**
+ * A Flurstückskennzeichen (Land, Gemarkung, Flur, Zähler, Nenner) as people write it, with
+ * the Gemarkung's name when it is known (the district: every Ortsteil is its own Gemarkung).
+ */
+export function formatParcel(k, gemarkungName = null) {
   const m = /^(\d{2})(\d{4})(\d{3})(\d{5})(\d{4}|_{4})__$/.exec(k || '');
   if (!m) return k || '–';
   const number = m[5] === '____' ? String(+m[4]) : `${+m[4]}/${+m[5]}`;
-  return t('parcel.format', { gemarkung: m[2], flur: String(+m[3]), number });
+  const parts = { gemarkung: m[2], flur: String(+m[3]), number };
+  return gemarkungName ? t('parcel.format.named', { ...parts, name: gemarkungName }) : t('parcel.format', parts);
 }
 
 export function className(cls) {

@@ -25,6 +25,9 @@ export function classLabel(c) {
   return PALETTE.classes?.[c]?.[lang] ?? className(c);
 }
 
+/** Room around the four towns in the start view, in pixels. */
+const START_PADDING = 16;
+
 /** Layer ids whose features open a popup, in priority order (topmost first). */
 const INTERACTIVE = ['search-fill', 'reports-point', 'teilkultur-fill', 'vacancy-fill', 'plots-fill', 'districts-fill'];
 
@@ -51,8 +54,8 @@ export class VacancyMap {
     this.map = new maplibregl.Map({
       container: this.container,
       style: this.style(served, base),
-      center: start.center,
-      zoom: start.zoom,
+      // The start view: all four towns, whatever the screen (desktop, phone, kiosk).
+      ...(start.bounds ? { bounds: start.bounds, fitBoundsOptions: { padding: START_PADDING } } : { center: start.center, zoom: start.zoom }),
       maxZoom: 19,
       minZoom: 8,
       attributionControl: false,
@@ -134,7 +137,7 @@ export class VacancyMap {
         layers: [...base.layers, ...layers.filter((l) => l.type !== 'background'), ...own],
       };
     }
-    return { version: 8, name: served.name, metadata: served.metadata, sources, layers: [...layers, ...own] };
+    return { version: 8, name: served.name, metadata: served.metadata, glyphs: served.glyphs, sources, layers: [...layers, ...own] };
   }
 
   /** Without vector tiles: the public collections as GeoJSON (the four towns are small). */
@@ -255,6 +258,13 @@ export class VacancyMap {
   goTo(center, zoom) {
     this.map.jumpTo({ center, zoom });
   }
+
+  /** Back to the start view (all four towns). */
+  goToStart() {
+    const start = this.config.start;
+    if (start.bounds) this.map.fitBounds(start.bounds, { padding: START_PADDING, animate: false });
+    else this.goTo(start.center, start.zoom);
+  }
 }
 
 /** Takes the classes and the palette from the served style's metadata. */
@@ -298,7 +308,7 @@ export function popupContent(layerId, p, id, onDetails) {
   } else if (layerId === 'plots-fill') {
     const details = p.class && id ? h('button', { type: 'button', class: 'link', onclick: () => onDetails(id) }, t('popup.details')) : null;
     fill(box, h('h2', {}, className(p.class)), facts([
-      [t('popup.parcel'), formatParcel(p.kennzeichen)], [t('popup.area'), formatArea(p.area_m2)], [t('popup.land_use'), landUseName(p.land_use)],
+      [t('popup.parcel'), formatParcel(p.kennzeichen, p.district)], [t('popup.area'), formatArea(p.area_m2)], [t('popup.land_use'), landUseName(p.land_use)],
       [t('popup.town'), p.town], [t('popup.district'), p.district], [t('popup.verified'), formatDate(p.last_verified)],
     ]), details);
   } else if (layerId === 'teilkultur-fill') {

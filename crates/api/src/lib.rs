@@ -7,6 +7,7 @@
 
 pub mod auth;
 mod features;
+pub mod fonts;
 mod limits;
 mod metrics;
 mod openapi;
@@ -65,6 +66,8 @@ pub struct Config {
     pub login_lockout: workflow::lockout::Lockout,
     /// How public reads (features, search, tile cache misses) share the database.
     pub public_reads: ReadLimits,
+    /// The folder of the fonts the labels' glyphs are rendered from ([`fonts::FONTS`]).
+    pub font_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -84,6 +87,7 @@ impl Default for Config {
             session_length: Duration::from_secs(12 * 3600),
             login_lockout: workflow::lockout::Lockout::default(),
             public_reads: ReadLimits::default(),
+            font_dir: PathBuf::from(fonts::DEFAULT_FONT_DIR),
         }
     }
 }
@@ -163,6 +167,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(ops::routes())
         .merge(features::routes())
         .merge(tiles::routes())
+        .merge(fonts::routes())
         .merge(auth::routes())
         .merge(search::routes())
         .merge(reports::read_routes())

@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// Seconds a statement of a public request may run before it is cancelled (503 busy).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub read_timeout_secs: u64,
+    /// Folder of the fonts the map's label glyphs are rendered from (DejaVuSans.ttf,
+    /// DejaVuSans-Bold.ttf; Debian package fonts-dejavu-core).
+    #[arg(long, env = "LEERSTAND_FONT_DIR", default_value = api::fonts::DEFAULT_FONT_DIR)]
+    pub font_dir: PathBuf,
 }
 
 fn parse_origin(text: &str) -> Result<String, String> {
@@ -78,6 +82,7 @@ pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
     if !applied.is_empty() {
         tracing::info!(?applied, "applied schema migrations");
     }
+    api::fonts::check(&args.font_dir).context("checking the fonts of the map's labels")?;
     let web_root = args
         .web
         .or_else(|| Some(PathBuf::from("web")).filter(|p| p.join("index.html").is_file()));
@@ -97,6 +102,7 @@ pub async fn run(args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
             statement_timeout: std::time::Duration::from_secs(args.read_timeout_secs),
             ..api::ReadLimits::default()
         },
+        font_dir: args.font_dir,
         ..api::Config::default()
     };
     let config = if args.metrics_from.is_empty() {

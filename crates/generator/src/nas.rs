@@ -173,6 +173,38 @@ impl NasWriter {
         ));
     }
 
+    /// The catalogue of the town, as the offices deliver it with the cadastre: its Gemeinde
+    /// (`AX_Gemeinde`) and one Gemarkung (`AX_Gemarkung`) per settlement, named after it.
+    /// Their ids are built from the keys, so the running ids of the objects stay as they were.
+    pub fn catalogue(&mut self, gemarkungen: &[(u16, &str)]) -> Result<(), GenError> {
+        let town = self.town.index % 1000;
+        let mut s = String::with_capacity(1024);
+        let class = "AX_Gemeinde";
+        self.start(&mut s, class, &format!("DETHL5{town:03}KM00000"));
+        s.push_str(&format!(
+            "<schluesselGesamt>{}</schluesselGesamt>\n<bezeichnung>{}</bezeichnung>\n<gemeindekennzeichen>\n",
+            self.town.ags,
+            escape(&self.town.name)
+        ));
+        self.gemeinde(&mut s, "AX_Gemeindekennzeichen");
+        s.push_str("</AX_Gemeindekennzeichen>\n</gemeindekennzeichen>\n");
+        Self::end(&mut s, class);
+        self.object(&s)?;
+        let land = self.town.land().to_owned();
+        for (nummer, name) in gemarkungen {
+            let mut s = String::with_capacity(1024);
+            let class = "AX_Gemarkung";
+            self.start(&mut s, class, &format!("DETHL5{town:03}KG{nummer:05}"));
+            s.push_str(&format!(
+                "<schluesselGesamt>{land}{nummer:04}</schluesselGesamt>\n<bezeichnung>{}</bezeichnung>\n<schluessel>\n<AX_Gemarkung_Schluessel>\n<land>{land}</land>\n<gemarkungsnummer>{nummer:04}</gemarkungsnummer>\n</AX_Gemarkung_Schluessel>\n</schluessel>\n",
+                escape(name)
+            ));
+            Self::end(&mut s, class);
+            self.object(&s)?;
+        }
+        Ok(())
+    }
+
     pub fn street(&mut self, st: &StreetRec) -> Result<(), GenError> {
         let mut s = String::with_capacity(1024);
         let class = "AX_LagebezeichnungKatalogeintrag";

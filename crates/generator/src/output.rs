@@ -147,6 +147,14 @@ impl Output {
         Ok(())
     }
 
+    /// The town's catalogue entries: its Gemeinde and the Gemarkung (number, name) of each
+    /// settlement.
+    pub fn catalogue(&mut self, gemarkungen: &[(u16, &str)]) -> Result<(), GenError> {
+        self.nas()?.catalogue(gemarkungen)?;
+        self.count().nas_objects += 1 + gemarkungen.len() as u64;
+        Ok(())
+    }
+
     pub fn end_town(&mut self, _town: &TownInfo) -> Result<(), GenError> {
         if let Some(nas) = self.nas.take() {
             self.nas_files.extend(nas.finish()?);

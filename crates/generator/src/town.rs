@@ -130,6 +130,11 @@ pub fn generate_town(
     let oy = (spec.center.1 * 1000.0) as i64 / M * M - ny * CELL / 2;
     let bounds = (ox, oy, ox + nx * CELL, oy + ny * CELL);
     out.begin_town(&spec.info, bounds)?;
+    let gemarkungen: Vec<(u16, &str)> = plans
+        .iter()
+        .map(|p| (p.spec.gemarkung, p.spec.name.as_str()))
+        .collect();
+    out.catalogue(&gemarkungen)?;
 
     let mut owner: Vec<Option<usize>> = vec![None; (nx * ny) as usize];
     for (s, &(cx, cy, kx, ky)) in regions.iter().enumerate() {

@@ -112,7 +112,7 @@ fn finding(s: &str) -> Finding {
 }
 
 /// Derives one district per Gemarkung before a run (new Gemarkungen, changed names and
-/// outlines); returns the number of districts created or changed. The land use and district
+/// outlines), and the place and street labels of the map from them and the addresses; returns the number of districts created or changed. The land use and district
 /// of each parcel are found by the caller from [`load_parcels`] and [`land_use_areas`] and
 /// stored with [`store_places`].
 pub async fn prepare(pool: &PgPool) -> Result<u64, StoreError> {
@@ -129,6 +129,11 @@ pub async fn prepare(pool: &PgPool) -> Result<u64, StoreError> {
         .await
         .map_err(q("deriving districts from Gemarkungen"))?
         .rows_affected();
+    // The names on the public map follow the districts and addresses (migration 0020).
+    sqlx::raw_sql("REFRESH MATERIALIZED VIEW place_label; REFRESH MATERIALIZED VIEW street_line")
+        .execute(&mut *tx)
+        .await
+        .map_err(q("deriving the map's place and street labels"))?;
     tx.commit().await.map_err(q("committing the preparation"))?;
     Ok(changed)
 }

@@ -388,6 +388,8 @@ pub(crate) async fn cadastre(
         ));
     }
 
+    merge_catalogue(conn, batch, report).await?;
+
     // Municipalities the cadastre names but the table lacks get a row with a placeholder name,
     // so parcels keep their AGS; the report lists them so the name can be set.
     let created: Vec<String> = sqlx::query_scalar(
@@ -436,6 +438,59 @@ pub(crate) async fn cadastre(
     merge_streets(conn, batch, report).await?;
     merge_addresses(conn, batch, report).await?;
     link(conn, report).await
+}
+
+/// The names of the catalogue (`AX_Gemarkung`, `AX_Gemeinde`): a delivery's name replaces the
+/// one stored, so districts and towns carry the names of the cadastre, not their numbers. Keys
+/// were checked by the reader; the last entry of a key in the delivery wins.
+async fn merge_catalogue(
+    conn: &mut PgConnection,
+    batch: i64,
+    report: &mut ImportReport,
+) -> Result<(), StoreError> {
+    // Other importers stage no catalogue: the table is made empty for them.
+    sqlx::raw_sql(&Staging::Catalogue.create_statement())
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::query("creating the catalogue staging table"))?;
+    let merges = [
+        (
+            "gemarkung",
+            "WITH m AS (
+                INSERT INTO gemarkung AS t (land, nummer, name)
+                SELECT DISTINCT ON (key) substr(key, 1, 2)::smallint, substr(key, 3, 4)::smallint, name
+                  FROM stg_catalogue WHERE kind = 'gemarkung' AND $1::bigint IS NOT NULL
+                 ORDER BY key, src DESC
+                ON CONFLICT (land, nummer) DO UPDATE SET name = EXCLUDED.name
+                WHERE t.name IS DISTINCT FROM EXCLUDED.name
+                RETURNING (xmax = 0) AS inserted)
+              SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m",
+        ),
+        (
+            "municipality",
+            "WITH m AS (
+                INSERT INTO municipality AS t (ags, name)
+                SELECT DISTINCT ON (key) key, name
+                  FROM stg_catalogue WHERE kind = 'gemeinde' AND $1::bigint IS NOT NULL
+                 ORDER BY key, src DESC
+                ON CONFLICT (ags) DO UPDATE SET name = EXCLUDED.name
+                WHERE t.name IS DISTINCT FROM EXCLUDED.name
+                RETURNING (xmax = 0) AS inserted)
+              SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m",
+        ),
+    ];
+    for (table, sql) in merges {
+        match guarded(conn, sql, batch, "merging the catalogue").await? {
+            Ok(rows) => add(report, table, count_pair(&rows)),
+            Err(source) => {
+                return Err(StoreError::Query {
+                    operation: "merging the catalogue",
+                    source,
+                })
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn merge_streets(

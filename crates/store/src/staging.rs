@@ -17,6 +17,9 @@ pub enum Staging {
     LandUse,
     /// Objects an update delivery deletes.
     Delete,
+    /// Catalogue entries: the names of Gemarkungen (`AX_Gemarkung`) and Gemeinden
+    /// (`AX_Gemeinde`).
+    Catalogue,
     Resident,
     Meter,
     Survey,
@@ -103,6 +106,18 @@ const DELETE: CopyTable = CopyTable {
     ],
 };
 
+/// `kind` is `gemarkung` (key: Land (2) and Gemarkungsnummer (4)) or `gemeinde` (key: the
+/// AGS).
+const CATALOGUE: CopyTable = CopyTable {
+    name: "stg_catalogue",
+    columns: &[
+        ("src", "text"),
+        ("kind", "text"),
+        ("key", "text"),
+        ("name", "text"),
+    ],
+};
+
 /// The address columns every register row starts with (written by one function in the
 /// register importer).
 macro_rules! register_columns {
@@ -182,6 +197,7 @@ impl Staging {
             Self::Link => &LINK,
             Self::LandUse => &LAND_USE,
             Self::Delete => &DELETE,
+            Self::Catalogue => &CATALOGUE,
             Self::Resident => &RESIDENT,
             Self::Meter => &METER,
             Self::Survey => &SURVEY,
@@ -220,7 +236,7 @@ impl Staging {
 mod tests {
     use super::*;
 
-    const ALL: [Staging; 11] = [
+    const ALL: [Staging; 12] = [
         Staging::Parcel,
         Staging::Building,
         Staging::Address,
@@ -228,6 +244,7 @@ mod tests {
         Staging::Link,
         Staging::LandUse,
         Staging::Delete,
+        Staging::Catalogue,
         Staging::Resident,
         Staging::Meter,
         Staging::Survey,

@@ -157,6 +157,7 @@ const CADASTRE_STAGING: &[Staging] = &[
     Staging::Link,
     Staging::LandUse,
     Staging::Delete,
+    Staging::Catalogue,
 ];
 
 /// A chunk of staging rows for one table.

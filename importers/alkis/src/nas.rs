@@ -55,6 +55,9 @@ enum Kind {
     Building,
     Address,
     Street,
+    /// Catalogue entries: a Gemarkung's and a Gemeinde's name.
+    Gemarkung,
+    Gemeinde,
     LandUse(LandUseClass),
 }
 
@@ -65,6 +68,8 @@ impl Kind {
             "AX_Gebaeude" => Self::Building,
             "AX_LagebezeichnungMitHausnummer" => Self::Address,
             "AX_LagebezeichnungKatalogeintrag" => Self::Street,
+            "AX_Gemarkung" => Self::Gemarkung,
+            "AX_Gemeinde" => Self::Gemeinde,
             other => Self::LandUse(LandUseClass::from_feature_type(other).ok()?),
         })
     }
@@ -710,6 +715,50 @@ impl NasReader {
                     .text(lage)
                     .text(&name)
                     .text(&model::normalize_street(&name));
+            }
+            Kind::Gemarkung => {
+                let name = f
+                    .get("bezeichnung")
+                    .ok_or_else(|| self.invalid(&f, "bezeichnung", "missing Gemarkung name"))?;
+                let number = |key: &'static str, field: &'static str, max: u16| {
+                    let v = f
+                        .get(key)
+                        .ok_or_else(|| self.invalid(&f, field, "missing"))?;
+                    v.parse::<u16>()
+                        .ok()
+                        .filter(|n| (1..=max).contains(n))
+                        .ok_or_else(|| {
+                            self.invalid(
+                                &f,
+                                field,
+                                format!("{v:?} is not a number from 1 to {max}"),
+                            )
+                        })
+                };
+                let land = number("gem_land", "land", 16)?;
+                let nummer = number("gemarkung", "gemarkungsnummer", 9999)?;
+                bufs.row(Staging::Catalogue)
+                    .text(&at)
+                    .text("gemarkung")
+                    .text(&format!("{land:02}{nummer:04}"))
+                    .text(name);
+            }
+            Kind::Gemeinde => {
+                let name = f
+                    .get("bezeichnung")
+                    .ok_or_else(|| self.invalid(&f, "bezeichnung", "missing Gemeinde name"))?;
+                let ags = self.ags(&f)?.ok_or_else(|| {
+                    self.invalid(
+                        &f,
+                        "gemeindekennzeichen",
+                        "missing land/regierungsbezirk/kreis/gemeinde",
+                    )
+                })?;
+                bufs.row(Staging::Catalogue)
+                    .text(&at)
+                    .text("gemeinde")
+                    .text(&ags)
+                    .text(name);
             }
             Kind::LandUse(class) => {
                 let function = self.code(&f, "funktion")?;

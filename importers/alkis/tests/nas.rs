@@ -296,3 +296,69 @@ async fn utm33_is_reprojected(pool: PgPool) {
     assert_eq!(srid, 25832);
     assert!(x > 600_000.0, "x = {x}: not reprojected");
 }
+
+/// The catalogue names the Gemarkung and the Gemeinde; the districts derived before a run
+/// and the map's place labels carry the Ortsteil's name, not its number.
+#[sqlx::test(migrator = "store::MIGRATOR")]
+async fn the_catalogue_names_districts_and_towns(pool: PgPool) {
+    let opts = alkis_import::Options::default();
+    alkis_import::import(&pool, &[fixture("alkis/town.xml")], &opts)
+        .await
+        .unwrap();
+    store::facts::prepare(&pool).await.unwrap();
+    let district = "SELECT name FROM district WHERE ags = '16068051' AND gemarkung = 5123";
+    let name: String = sqlx::query_scalar(district).fetch_one(&pool).await.unwrap();
+    assert_eq!(name, "Gemarkung 5123", "without a catalogue");
+
+    let r = alkis_import::import(&pool, &[fixture("alkis/catalogue.xml")], &opts)
+        .await
+        .unwrap();
+    assert_eq!(r.tables["gemarkung"].inserted, 1, "{r:?}");
+    store::facts::prepare(&pool).await.unwrap();
+    let name: String = sqlx::query_scalar(district).fetch_one(&pool).await.unwrap();
+    assert_eq!(name, "Leubingen");
+    let town: String = sqlx::query_scalar("SELECT name FROM municipality WHERE ags = '16068051'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(town, "Sömmerda");
+    // The town's only district with addresses is its core: it carries the town's name.
+    let labels: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, kind FROM published.place_label ORDER BY name")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(labels, [("Sömmerda".to_owned(), "town".to_owned())]);
+
+    // A renamed Gemarkung in a later delivery renames the district.
+    let dir = tempfile::tempdir().unwrap();
+    let renamed = dir.path().join("renamed.xml");
+    let text = std::fs::read_to_string(fixture("alkis/catalogue.xml")).unwrap();
+    std::fs::write(&renamed, text.replace("Leubingen", "Alt-Leubingen")).unwrap();
+    let r = alkis_import::import(&pool, std::slice::from_ref(&renamed), &opts)
+        .await
+        .unwrap();
+    assert_eq!(r.tables["gemarkung"].updated, 1, "{r:?}");
+    store::facts::prepare(&pool).await.unwrap();
+    let name: String = sqlx::query_scalar(district).fetch_one(&pool).await.unwrap();
+    assert_eq!(name, "Alt-Leubingen");
+
+    // A Gemarkung without a name is refused with its place and field; nothing is stored.
+    let before = checksums(&pool).await;
+    let nameless = dir.path().join("nameless.xml");
+    std::fs::write(
+        &nameless,
+        text.replace("<bezeichnung>Leubingen</bezeichnung>", "")
+            .replace("Sömmerda", "Soemmerda"),
+    )
+    .unwrap();
+    let err = alkis_import::import(&pool, std::slice::from_ref(&nameless), &opts)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("DETHL5000KG05123") && err.contains("bezeichnung"),
+        "{err}"
+    );
+    assert_eq!(checksums(&pool).await, before);
+}
