@@ -477,3 +477,75 @@ pub(crate) fn openapi_paths() -> Value {
                           "429": {"$ref": "#/components/responses/Problem"}}}}
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn places() -> Vec<Place> {
+        let p = |name: &str, ags: &str, district| Place {
+            name: name.into(),
+            ags: ags.into(),
+            district,
+        };
+        vec![
+            p("Sömmerda", "16068051", None),
+            p("Sömmerda", "16068051", Some(1)),
+            p("Leubingen", "16068051", Some(2)),
+            p("Kindelbrück", "16068064", None),
+        ]
+    }
+
+    fn parse(q: &str) -> AddressQuery {
+        parse_address_query(q, &places()).unwrap()
+    }
+
+    #[test]
+    fn splits_street_number_and_place() {
+        let q = parse("Marktplatz 15, Sömmerda");
+        assert_eq!(
+            (q.street.as_str(), q.number, q.suffix.as_str()),
+            ("marktplatz", Some(15), "")
+        );
+        assert_eq!(
+            q.place.unwrap().district,
+            None,
+            "the town before its Ortsteil"
+        );
+        let q = parse("Marktpl 15 a");
+        assert_eq!(
+            (q.street.as_str(), q.number, q.suffix.as_str()),
+            ("marktpl", Some(15), "a")
+        );
+        assert_eq!(q.place, None);
+        let q = parse("kindelbrueck lange str");
+        assert_eq!(q.street, "langestraße");
+        assert_eq!(q.place.unwrap().ags, "16068064");
+        let q = parse("99610 Lindenstr. 3b Leubingen");
+        assert_eq!(q.postcode.as_deref(), Some("99610"));
+        assert_eq!(
+            (q.street.as_str(), q.number, q.suffix.as_str()),
+            ("lindenstraße", Some(3), "b")
+        );
+        assert_eq!(q.place.unwrap().district, Some(2));
+    }
+
+    #[test]
+    fn a_place_alone_is_a_street() {
+        // "Sömmerdaer Straße" must not lose its first word, nor "Leubingen" its only one.
+        assert_eq!(parse("Leubingen").street, "leubingen");
+        assert_eq!(parse("Sömmerdaer Str 4").street, "sömmerdaerstraße");
+    }
+
+    #[test]
+    fn refuses_what_is_no_address() {
+        for q in ["15 99610", "Markt 15x-7"] {
+            assert!(parse_address_query(q, &places()).is_err(), "{q}");
+        }
+        for q in ["", " a ", "x\u{0}y"] {
+            assert!(address_text(Some(q)).is_err(), "{q:?}");
+        }
+        assert!(address_text(Some(&"ä".repeat(100))).is_ok());
+        assert!(address_text(Some(&"ä".repeat(101))).is_err());
+    }
+}
