@@ -98,6 +98,11 @@ has_postgis=$(psql_su -d postgres -Atc "SELECT count(*) FROM pg_available_extens
 if [ "$has_postgis" = "0" ]; then
   ensure_packages "postgresql-$major-postgis-3"
 fi
+# pg_trgm (address search, migration 0022) comes with the server's contrib modules.
+has_trgm=$(psql_su -d postgres -Atc "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'")
+if [ "$has_trgm" = "0" ]; then
+  ensure_packages postgresql-contrib
+fi
 
 # --- 5. Role, database, extension --------------------------------------------------------
 psql_su -d postgres -v user="$DB_USER" -v pw="$DB_PASSWORD" -v db="$DB_NAME" <<'SQL'

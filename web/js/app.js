@@ -10,6 +10,7 @@ import { ReportView } from './report.js';
 import { TeilkulturView } from './teilkultur.js';
 import { Kiosk } from './kiosk.js';
 import { Permalink } from './permalink.js';
+import { AddressSearch } from './addresses.js';
 
 const VIEWS = ['karte', 'suche', 'melden', 'teilkultur'];
 
@@ -36,6 +37,9 @@ class App {
     this.vmap.onPlotDetails = (id) => { this.show('suche'); this.views.suche.openDetail(id); };
     this.views.karte = { enter() {}, leave() {} };
     this.buildMapPanel();
+    // Kiosks take no typing: the address search stays hidden there.
+    if (this.kiosk) $('#address-search').remove();
+    else this.addresses = new AddressSearch($('#address-search'), this.vmap);
     this.views.suche = new SearchView($('#panel-suche'), this);
     this.views.melden = new ReportView($('#panel-melden'), this);
     this.views.teilkultur = new TeilkulturView($('#panel-teilkultur'), this);

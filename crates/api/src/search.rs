@@ -23,6 +23,7 @@ use crate::{AppState, Problem};
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(search))
+        .routes(routes!(search_addresses))
         .routes(routes!(detail))
         .routes(routes!(enquire))
 }
@@ -298,10 +299,279 @@ async fn enquire(
     ))
 }
 
+/// Hits of the address search: 10 unless asked, at most 20.
+const ADDRESS_LIMIT: std::ops::RangeInclusive<i64> = 1..=20;
+const ADDRESS_DEFAULT_LIMIT: i64 = 10;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct AddressParams {
+    /// Street, house number, postcode, town or Ortsteil in any order ("Marktpl 15, Sömmerda").
+    #[param(required = true, min_length = 2, max_length = 100)]
+    q: Option<String>,
+    /// Hits at most (default 10).
+    #[param(minimum = 1, maximum = 20, default = 10)]
+    limit: Option<i64>,
+}
+
+/// A town or Ortsteil the search text may name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Place {
+    name: String,
+    ags: String,
+    /// `None` for the town itself.
+    district: Option<i64>,
+}
+
+/// What the search text asks for: a street (normalised like the stored `street_key`), maybe
+/// a house number, a postcode and a town or Ortsteil.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct AddressQuery {
+    street: String,
+    number: Option<i32>,
+    suffix: String,
+    postcode: Option<String>,
+    place: Option<Place>,
+}
+
+/// Lower case without umlauts and ß, so "Soemmerda", "sömmerda" and "Sömmerda" compare equal.
+fn fold(s: &str) -> String {
+    s.to_lowercase()
+        .replace('ä', "ae")
+        .replace('ö', "oe")
+        .replace('ü', "ue")
+        .replace('ß', "ss")
+}
+
+/// Checks the search text: 2 to 100 characters, no control characters.
+fn address_text(q: Option<&str>) -> Result<&str, Problem> {
+    let q = q.unwrap_or("").trim();
+    let n = q.chars().count();
+    if !(2..=100).contains(&n) {
+        return Err(Problem::bad_request(
+            "q must hold 2 to 100 characters, e.g. q=Marktplatz 15, Sömmerda",
+        ));
+    }
+    if q.chars().any(char::is_control) {
+        return Err(Problem::bad_request(
+            "q must not contain control characters",
+        ));
+    }
+    Ok(q)
+}
+
+/// Splits "Marktplatz 15a, Sömmerda", "kindelbrück lange str" or "Marktpl 15 b" into street,
+/// house number, postcode and place. A place is only taken out when a street remains.
+fn parse_address_query(q: &str, places: &[Place]) -> Result<AddressQuery, Problem> {
+    let mut tokens: Vec<String> = q
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let mut out = AddressQuery::default();
+
+    // The longest run of up to three words that names a place; towns before Ortsteile.
+    'runs: for len in (1..=3.min(tokens.len())).rev() {
+        for start in 0..=tokens.len() - len {
+            let run = fold(&tokens[start..start + len].join(" "));
+            let found = places
+                .iter()
+                .filter(|p| fold(&p.name) == run)
+                .min_by_key(|p| p.district.is_some());
+            let rest_has_street = tokens.iter().enumerate().any(|(i, t)| {
+                !(start..start + len).contains(&i) && !t.starts_with(|c: char| c.is_ascii_digit())
+            });
+            if let (Some(place), true) = (found, rest_has_street) {
+                out.place = Some(place.clone());
+                tokens.drain(start..start + len);
+                break 'runs;
+            }
+        }
+    }
+
+    let mut street = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if t.len() == 5 && t.chars().all(|c| c.is_ascii_digit()) {
+            out.postcode = Some(t.clone());
+        } else if t.starts_with(|c: char| c.is_ascii_digit()) && out.number.is_none() {
+            // "15", "15a", "15 a": a single letter after the number belongs to it.
+            let mut text = t.clone();
+            if let Some(next) = tokens.get(i + 1) {
+                if next.chars().count() == 1 && next.chars().all(char::is_alphabetic) {
+                    text.push_str(next);
+                    i += 1;
+                }
+            }
+            let number: model::HouseNumber = text.parse().map_err(|_| {
+                Problem::bad_request(format!("{t:?} is no house number (e.g. 15 or 15a)"))
+            })?;
+            out.number = Some(i32::try_from(number.number).map_err(|_| {
+                Problem::bad_request(format!("{t:?} is no house number (e.g. 15 or 15a)"))
+            })?);
+            out.suffix = number.suffix.unwrap_or_default();
+        } else {
+            street.push(t.as_str());
+        }
+        i += 1;
+    }
+    out.street = model::normalize_street(&street.join(" "));
+    if out.street.chars().count() < 2 {
+        return Err(Problem::bad_request(
+            "q must name a street, e.g. q=Marktplatz 15",
+        ));
+    }
+    Ok(out)
+}
+
+/// Address search for the map: the ALKIS addresses nearest to the text, typos forgiven
+/// (trigram word similarity over the normalised street). The exact street with the house
+/// number comes first, then by similarity; town, Ortsteil and postcode in the text narrow.
+#[utoipa::path(get, path = "/search/addresses", tag = SEARCH, params(AddressParams),
+    responses((status = 200, description = "A FeatureCollection of address points with street, house number, postcode, town and Ortsteil; the exact street and number first.",
+               body = Value, content_type = "application/geo+json"),
+              BadRequest, TooManyRequests, Unavailable))]
+async fn search_addresses(
+    Query(params): Query<AddressParams>,
+    read: PublicRead,
+) -> Result<Response, Problem> {
+    let q = address_text(params.q.as_deref())?;
+    let limit = params.limit.unwrap_or(ADDRESS_DEFAULT_LIMIT);
+    if !ADDRESS_LIMIT.contains(&limit) {
+        return Err(Problem::bad_request(format!(
+            "limit must be between {} and {}",
+            ADDRESS_LIMIT.start(),
+            ADDRESS_LIMIT.end()
+        )));
+    }
+    let places: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT name, ags::text, NULL::bigint FROM municipality
+         UNION ALL SELECT name, ags::text, id FROM district",
+    )
+    .fetch_all(read.pool())
+    .await
+    .map_err(|e| read.problem(e))?;
+    let places: Vec<Place> = places
+        .into_iter()
+        .map(|(name, ags, district)| Place {
+            name,
+            ags,
+            district,
+        })
+        .collect();
+    let query = parse_address_query(q, &places)?;
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT '{\"type\":\"Feature\",\"id\":' || a.id ||
+                ',\"geometry\":' || ST_AsGeoJSON(ST_Transform(a.geom, 4326), 7) ||
+                ',\"properties\":' || jsonb_build_object(
+                    'street', a.street,
+                    'house_number', a.house_number::text || a.house_suffix,
+                    'postcode', a.postcode, 'ags', a.ags, 'town', a.town,
+                    'district', a.district)::text || '}'
+           FROM published.address a
+          WHERE $1 <% a.street_key
+            AND ($2::text IS NULL OR a.ags = $2)
+            AND ($3::bigint IS NULL OR a.district_id = $3)
+            AND ($4::text IS NULL OR a.postcode = $4)
+          ORDER BY (a.street_key = $1 AND a.house_number = $5 AND a.house_suffix = $6) IS TRUE DESC,
+                   word_similarity($1, a.street_key) DESC,
+                   (a.house_number = $5 AND a.house_suffix = $6) IS TRUE DESC,
+                   similarity($1, a.street_key) DESC,
+                   abs(a.house_number - coalesce($5, 0)),
+                   a.street, a.house_number, a.house_suffix, a.id
+          LIMIT $7",
+    )
+    .bind(&query.street)
+    .bind(query.place.as_ref().map(|p| p.ags.clone()))
+    .bind(query.place.as_ref().and_then(|p| p.district))
+    .bind(&query.postcode)
+    .bind(query.number)
+    .bind(&query.suffix)
+    .bind(limit)
+    .fetch_all(read.pool())
+    .await
+    .map_err(|e| read.problem(e))?;
+    Ok(crate::features::feature_collection(&rows, None))
+}
+
 pub(crate) fn unprocessable(detail: impl Into<String>) -> Problem {
     Problem::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "Unprocessable content",
         detail,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn places() -> Vec<Place> {
+        let p = |name: &str, ags: &str, district| Place {
+            name: name.into(),
+            ags: ags.into(),
+            district,
+        };
+        vec![
+            p("Sömmerda", "16068051", None),
+            p("Sömmerda", "16068051", Some(1)),
+            p("Leubingen", "16068051", Some(2)),
+            p("Kindelbrück", "16068064", None),
+        ]
+    }
+
+    fn parse(q: &str) -> AddressQuery {
+        parse_address_query(q, &places()).unwrap()
+    }
+
+    #[test]
+    fn splits_street_number_and_place() {
+        let q = parse("Marktplatz 15, Sömmerda");
+        assert_eq!(
+            (q.street.as_str(), q.number, q.suffix.as_str()),
+            ("marktplatz", Some(15), "")
+        );
+        assert_eq!(
+            q.place.unwrap().district,
+            None,
+            "the town before its Ortsteil"
+        );
+        let q = parse("Marktpl 15 a");
+        assert_eq!(
+            (q.street.as_str(), q.number, q.suffix.as_str()),
+            ("marktpl", Some(15), "a")
+        );
+        assert_eq!(q.place, None);
+        let q = parse("kindelbrueck lange str");
+        assert_eq!(q.street, "langestraße");
+        assert_eq!(q.place.unwrap().ags, "16068064");
+        let q = parse("99610 Lindenstr. 3b Leubingen");
+        assert_eq!(q.postcode.as_deref(), Some("99610"));
+        assert_eq!(
+            (q.street.as_str(), q.number, q.suffix.as_str()),
+            ("lindenstraße", Some(3), "b")
+        );
+        assert_eq!(q.place.unwrap().district, Some(2));
+    }
+
+    #[test]
+    fn a_place_alone_is_a_street() {
+        // "Sömmerdaer Straße" must not lose its first word, nor "Leubingen" its only one.
+        assert_eq!(parse("Leubingen").street, "leubingen");
+        assert_eq!(parse("Sömmerdaer Str 4").street, "sömmerdaerstraße");
+    }
+
+    #[test]
+    fn refuses_what_is_no_address() {
+        for q in ["15 99610", "Markt 15x-7"] {
+            assert!(parse_address_query(q, &places()).is_err(), "{q}");
+        }
+        for q in ["", " a ", "x\u{0}y"] {
+            assert!(address_text(Some(q)).is_err(), "{q:?}");
+        }
+        assert!(address_text(Some(&"ä".repeat(100))).is_ok());
+        assert!(address_text(Some(&"ä".repeat(101))).is_err());
+    }
 }
