@@ -225,6 +225,11 @@ pub const PUBLIC_LAYERS: &[PublicLayer] = &[
             // For the plot search of the API, not for the map.
             col("suitability", Number).hidden(),
             col("suitability_parts", Json).hidden(),
+            // The land value of the plot's zone (Bodenrichtwert), for the plot's detail.
+            col("land_value_eur_m2", Number).hidden(),
+            col("land_value_date", Date).hidden(),
+            col("land_value_use", Text).hidden(),
+            col("land_value_zone", Text).hidden(),
         ],
         classes: &[
             VacancyClass::BuildingGap,
