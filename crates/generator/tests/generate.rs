@@ -40,8 +40,8 @@ fn all_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The digest of everything the generator itself formats (NAS, land values, registers,
-/// truth). The
-/// GeoPackage is written by GDAL/SQLite, so it is compared between two runs instead.
+/// truth). The GeoPackage is written by GDAL/SQLite, so it is compared between two runs
+/// instead.
 const PINNED_DIGEST: &str = "dd26d876582d2bcd435a463e5339502e384706bcb872dffad4c0c07eb507f25c";
 
 #[test]
