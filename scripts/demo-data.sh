@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo data in the database named by DATABASE_URL (default: the set-up's database):
-# set up, build, generate the four towns (ALKIS, registers, ground truth), import them,
+# set up, build, generate the four towns (ALKIS, land values, registers, ground truth), import them,
 # analyse, score the analysis, create the demo planner account and publish the plots whose
 # § 200 (3) BauGB notice period has passed. Idempotent: a second run regenerates the same
 # files, the imports are no-ops, and the analysis records a new run.
@@ -26,6 +26,7 @@ data=${LEERSTAND_DEMO_DATA:-out/demo}
 "$leerstand" db status
 "$leerstand" generate --out "$data" --seed 1
 "$leerstand" import alkis "$data/alkis"
+"$leerstand" import landvalues "$data/landvalues.geojson"
 for kind in residents meters survey reports; do
   "$leerstand" import register "$kind" "$data/registers/$kind.csv"
 done

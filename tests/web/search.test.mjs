@@ -86,6 +86,9 @@ test('the investor filters change the result list and the map', async () => {
   assert.match(text, /Grundstück: Gemarkung \d{4}, Flur \d+, Flurstück \d+/);
   assert.match(text, /zuletzt geprüft/);
   assert.match(text, /Angebote/);
+  // The land value of the plot's zone and the rough land price, German first.
+  assert.match(text, /Bodenrichtwert\s+\d+ €\/m² \(Stichtag 01\.01\.2024, [^)]+\)/);
+  assert.match(text, /rund [\d.]+ € \(überschlägig: Fläche × Bodenrichtwert, kein Gutachten\)/);
   await mapIdle(page);
   await screenshot(page, 'search-detail');
   assert.deepEqual(browser.foreign, []);

@@ -225,6 +225,11 @@ pub const PUBLIC_LAYERS: &[PublicLayer] = &[
             // For the plot search of the API, not for the map.
             col("suitability", Number).hidden(),
             col("suitability_parts", Json).hidden(),
+            // The land value of the plot's zone (Bodenrichtwert), for the plot's detail.
+            col("land_value_eur_m2", Number).hidden(),
+            col("land_value_date", Date).hidden(),
+            col("land_value_use", Text).hidden(),
+            col("land_value_zone", Text).hidden(),
         ],
         classes: &[
             VacancyClass::BuildingGap,
@@ -378,6 +383,33 @@ pub const PUBLIC_LAYERS: &[PublicLayer] = &[
         classes: &[],
     },
 ];
+
+/// Public views that other public routes read, neither a collection nor a tile layer; listed
+/// with their columns like the layers, so that the same database test ties them to the
+/// views' catalogue.
+pub const OTHER_PUBLIC_VIEWS: &[PublicLayer] = &[PublicLayer {
+    collection: None,
+    title: "Adressen",
+    description: "The ALKIS addresses the address search (`/search/addresses`) reads; \
+                      neither a collection nor a tile layer.",
+    tile_layer: None,
+    view: "published.address",
+    condition: "true",
+    columns: &[
+        col("id", Integer).hidden(),
+        col("street", Text).hidden(),
+        col("street_key", Text).hidden(),
+        col("house_number", Integer).hidden(),
+        col("house_suffix", Text).hidden(),
+        col("postcode", Text).hidden(),
+        col("ags", Text).hidden(),
+        col("town", Text).hidden(),
+        col("district_id", Integer).hidden(),
+        col("district", Text).hidden(),
+        col("geom", Geometry).hidden(),
+    ],
+    classes: &[],
+}];
 
 #[cfg(test)]
 mod tests {

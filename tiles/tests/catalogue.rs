@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use sqlx::PgPool;
-use tiles::layers::PUBLIC_LAYERS;
+use tiles::layers::{OTHER_PUBLIC_VIEWS, PUBLIC_LAYERS};
 
 #[sqlx::test(migrator = "store::MIGRATOR")]
 async fn the_layer_table_lists_the_columns_of_the_published_views(pool: PgPool) {
@@ -26,7 +26,7 @@ async fn the_layer_table_lists_the_columns_of_the_published_views(pool: PgPool) 
             .insert(column, data_type);
     }
     let mut problems = Vec::new();
-    for layer in PUBLIC_LAYERS {
+    for layer in PUBLIC_LAYERS.iter().chain(OTHER_PUBLIC_VIEWS) {
         let name = layer.collection.or(layer.tile_layer).unwrap_or("?");
         let Some(columns) = catalogue.get(layer.view) else {
             problems.push(format!(
@@ -63,7 +63,11 @@ async fn the_layer_table_lists_the_columns_of_the_published_views(pool: PgPool) 
         }
     }
     for view in catalogue.keys() {
-        if !PUBLIC_LAYERS.iter().any(|l| l.view == view) {
+        if !PUBLIC_LAYERS
+            .iter()
+            .chain(OTHER_PUBLIC_VIEWS)
+            .any(|l| l.view == view)
+        {
             problems.push(format!(
                 "view {view} is read by no layer of the table of public layers"
             ));

@@ -12,6 +12,19 @@ const SCORES = ['', '0.25', '0.5', '0.75'];
 const DISTANCES = ['500', '1000', '2000', '5000'];
 const PAGE = 20;
 
+/** The land value of the plot's zone and the rough land price, as two facts. */
+function landValueFacts(lv) {
+  if (!lv || lv.eur_m2 == null) return [[t('detail.land_value'), t('detail.land_value.none')]];
+  const use = lv.use && has(`landvalue.use.${lv.use}`) ? t(`landvalue.use.${lv.use}`) : (lv.use_name || lv.use || '–');
+  const value = t('detail.land_value.value', { value: formatNumber(lv.eur_m2, lv.eur_m2 % 1 ? 2 : 0), date: formatDate(lv.stichtag), use });
+  return [
+    [t('detail.land_value'), value],
+    lv.indicative_price_eur != null
+      ? [t('detail.land_value.price'), t('detail.land_value.price.value', { price: formatEur(lv.indicative_price_eur) })]
+      : [null, null],
+  ];
+}
+
 export class SearchView {
   constructor(root, app) {
     this.root = root;
@@ -296,6 +309,7 @@ export class SearchView {
         [t('popup.verified'), formatDate(p.last_verified)],
         [t('detail.suitability'), p.suitability == null ? t('search.score.none') : formatPercent(p.suitability, 0)],
         p.distance_m != null ? [t('search.distance'), formatDistance(p.distance_m)] : [null, null],
+        ...landValueFacts(p.land_value),
       ]),
       parts.length ? [
         h('h4', {}, t('detail.suitability.parts')),

@@ -17,6 +17,7 @@ use crate::features::urlencode;
 use crate::limits::RateLimited;
 use crate::openapi::{BadRequest, TooManyRequests, Unavailable, UnsupportedMediaType, PAGES};
 use crate::public_reads::PublicRead;
+use crate::search::{LandValue, LAND_VALUE_FIELDS};
 use crate::{AppState, Problem};
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -246,6 +247,8 @@ struct Plot {
     last_verified: Option<chrono::NaiveDate>,
     lon: f64,
     lat: f64,
+    #[sqlx(flatten)]
+    land_value: LandValue,
 }
 
 /// An offer as the public sees it.
@@ -330,6 +333,14 @@ async fn plot_page(
             @if let Some(d) = &plot.district { dt { "Ortsteil" } dd { (d) } }
             dt { "Flurstück" } dd { (parcel_name(&plot.kennzeichen)) }
             @if let Some(day) = plot.last_verified { dt { "Stand der Angaben" } dd { (german_date(day)) } }
+            @if let Some(value) = plot.land_value.land_value_eur_m2 {
+                dt { "Bodenrichtwert" }
+                dd { (land_value(value, plot.land_value.land_value_date, plot.land_value.use_name())) }
+                @if let Some(price) = plot.land_value.indicative_price(plot.area_m2) {
+                    dt { "Bodenwert" }
+                    dd { "rund " (euros(price)) " (überschlägig: Fläche × Bodenrichtwert, kein Gutachten)" }
+                }
+            }
         }
         @if offers.is_empty() {
             p { "Für dieses Grundstück gibt es noch kein Angebot. Die Stadt " (plot.town)
@@ -521,13 +532,14 @@ const OFFER_FIELDS: &str =
     "id, kind, title, description, price_eur::float8 AS price_eur, zoning_note, parcel, town";
 
 async fn load_plot(read: &PublicRead, id: &str) -> Result<Option<Plot>, Problem> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT id, kennzeichen, class, area_m2::float8 AS area_m2, land_use, town, district,
                 last_verified,
                 ST_X(ST_Transform(ST_PointOnSurface(geom), 4326)) AS lon,
-                ST_Y(ST_Transform(ST_PointOnSurface(geom), 4326)) AS lat
-           FROM published.plot WHERE id = $1",
-    )
+                ST_Y(ST_Transform(ST_PointOnSurface(geom), 4326)) AS lat,
+                {LAND_VALUE_FIELDS}
+           FROM published.plot WHERE id = $1"
+    ))
     .bind(id)
     .fetch_optional(read.pool())
     .await
@@ -697,6 +709,25 @@ fn euros(value: f64) -> String {
     format!("{} €", group(value.round() as i64))
 }
 
+/// "85 €/m² (Stichtag 01.01.2024, Wohnbaufläche)".
+fn land_value(value: f64, day: Option<chrono::NaiveDate>, use_name: Option<&str>) -> String {
+    let amount = if value.fract() == 0.0 {
+        group(value as i64)
+    } else {
+        format!("{:.2}", value).replace('.', ",")
+    };
+    let notes: Vec<String> = day
+        .map(|d| format!("Stichtag {}", german_date(d)))
+        .into_iter()
+        .chain(use_name.map(str::to_owned))
+        .collect();
+    if notes.is_empty() {
+        format!("{amount} €/m²")
+    } else {
+        format!("{amount} €/m² ({})", notes.join(", "))
+    }
+}
+
 fn group(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
@@ -719,6 +750,16 @@ fn german_date(day: chrono::NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_land_value_reads_as_the_gutachterausschuss_writes_it() {
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1);
+        assert_eq!(
+            land_value(85.0, day, Some("Wohnbaufläche")),
+            "85 €/m² (Stichtag 01.01.2024, Wohnbaufläche)"
+        );
+        assert_eq!(land_value(12.5, None, None), "12,50 €/m²");
+    }
 
     #[test]
     fn numbers_read_as_germans_write_them() {

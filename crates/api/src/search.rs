@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -256,15 +256,80 @@ async fn detail(Path(id): Path<String>, read: PublicRead) -> Result<Response, Pr
                                       'description', o.description, 'price_eur', o.price_eur,
                                       'zoning_note', o.zoning_note) ORDER BY o.id)
                                     FROM published.offer o WHERE o.parcel = p.id), '[]'::jsonb)))::text || '}}'
+             AS body, p.area_m2::float8 AS area_m2, {LAND_VALUE_FIELDS}
            FROM published.plot p WHERE p.id = $1"
     );
-    let found: Option<String> = sqlx::query_scalar(&sql)
+    let found: Option<DetailRow> = sqlx::query_as(&sql)
         .bind(&id)
         .fetch_optional(read.pool())
         .await
         .map_err(|e| read.problem(e))?;
-    let body = found.ok_or_else(|| Problem::not_found(format!("no public plot {id:?}")))?;
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
+    let row = found.ok_or_else(|| Problem::not_found(format!("no public plot {id:?}")))?;
+    let mut feature: Value = serde_json::from_str(&row.body).map_err(|e| {
+        tracing::error!(error = %e, "a plot's detail is no JSON");
+        Problem::internal()
+    })?;
+    if let Some(props) = feature.get_mut("properties").and_then(Value::as_object_mut) {
+        props.insert(
+            "land_value".into(),
+            row.land_value.json(row.area_m2.unwrap_or(0.0)),
+        );
+    }
+    Ok((
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        feature.to_string(),
+    )
+        .into_response())
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct DetailRow {
+    body: String,
+    area_m2: Option<f64>,
+    #[sqlx(flatten)]
+    land_value: LandValue,
+}
+
+/// The columns of `published.plot` that carry the land value of the plot's zone.
+pub(crate) const LAND_VALUE_FIELDS: &str =
+    "land_value_eur_m2, land_value_date, land_value_use, land_value_zone";
+
+/// The land value (Bodenrichtwert) of a plot's zone, as `published.plot` carries it.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct LandValue {
+    pub land_value_eur_m2: Option<f64>,
+    pub land_value_date: Option<chrono::NaiveDate>,
+    pub land_value_use: Option<String>,
+    pub land_value_zone: Option<String>,
+}
+
+impl LandValue {
+    /// The German name of the zone's use, the code itself when it has none.
+    pub fn use_name(&self) -> Option<&str> {
+        self.land_value_use
+            .as_deref()
+            .map(|c| model::land_value::use_name(c).unwrap_or(c))
+    }
+
+    /// The indicative price of a plot of `area_m2` (area × value, rounded; no valuation).
+    pub fn indicative_price(&self, area_m2: f64) -> Option<f64> {
+        model::land_value::indicative_price_eur(area_m2, self.land_value_eur_m2?)
+    }
+
+    /// `land_value` of a plot's detail: `null` when no zone holds the plot.
+    fn json(&self, area_m2: f64) -> Value {
+        let Some(value) = self.land_value_eur_m2 else {
+            return Value::Null;
+        };
+        json!({
+            "eur_m2": value,
+            "stichtag": self.land_value_date,
+            "use": self.land_value_use,
+            "use_name": self.use_name(),
+            "zone": self.land_value_zone,
+            "indicative_price_eur": self.indicative_price(area_m2),
+        })
+    }
 }
 
 /// An investor's enquiry.

@@ -28,6 +28,8 @@ async fn a_public_plot_has_a_page_with_facts_drawing_offers_and_preview(pool: Pg
         "600 m²",
         "Baulücke Lindenstraße",
         "45.000 €",
+        "85 €/m² (Stichtag 01.01.2024, Wohnbaufläche)",
+        "rund 51.000 € (überschlägig: Fläche × Bodenrichtwert, kein Gutachten)",
         "Innenbereich § 34 BauGB",
         "property=\"og:title\" content=\"Baulücke in Sömmerda",
         "href=\"/angebot/1\"",

@@ -53,6 +53,12 @@ async fn search_filters_sorts_and_shows_suitability(pool: PgPool) {
 
     // Distance from the centre of parcel 4: it comes first and lies at 0 m.
     let p4 = s.get_json("/plots/DETHFIXTUREP0004").await;
+    // The land value of its zone and the indicative price: 600 m² × 85 €/m².
+    let lv = &p4["properties"]["land_value"];
+    assert_eq!(lv["eur_m2"], 85.0, "{lv}");
+    assert_eq!(lv["stichtag"], "2024-01-01", "{lv}");
+    assert_eq!(lv["use_name"], "Wohnbaufläche", "{lv}");
+    assert_eq!(lv["indicative_price_eur"], 51_000.0, "{lv}");
     let ring = p4["geometry"]["coordinates"][0][0]
         .as_array()
         .unwrap()

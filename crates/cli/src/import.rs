@@ -38,6 +38,15 @@ pub enum ImportCommand {
         #[command(flatten)]
         geometry: GeometryArgs,
     },
+    /// Land-value zones (Bodenrichtwerte) as BORIS-D / VBORIS publish them (GeoJSON,
+    /// Shapefile, GML …, fields BRW, STAG, WNUM, ENTW, NUTA, BRZNAME); a zone imported again
+    /// (same Stichtag and number) is replaced.
+    Landvalues {
+        file: PathBuf,
+        /// CRS of the file when it has none or a wrong one, e.g. EPSG:25833.
+        #[arg(long)]
+        srs: Option<String>,
+    },
     /// A register exported as CSV (`;` or `,`, UTF-8 or Windows-1252).
     Register {
         #[arg(value_enum)]
@@ -90,6 +99,28 @@ pub async fn run(cmd: ImportCommand, database_url: &str) -> anyhow::Result<()> {
     let pool = store::connect(database_url).await?;
     store::migrate(&pool).await?;
     let report = match cmd {
+        ImportCommand::Landvalues { file, srs } => {
+            let srs = match srs {
+                Some(s) => Some(
+                    vector_import::parse_srs(&s)
+                        .with_context(|| format!("--srs {s:?}: expected EPSG:n"))?,
+                ),
+                None => None,
+            };
+            let r = vector_import::import_land_values(&pool, &file, srs)
+                .await
+                .context("land-value import failed; the database is unchanged")?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{}: {} land-value zones, {} new, {} replaced",
+                r.path.display(),
+                r.zones,
+                r.inserted,
+                r.replaced
+            )?;
+            return out.flush().context("writing to stdout");
+        }
         ImportCommand::Alkis { paths, geometry } => {
             let opts = alkis_import::Options {
                 merge: MergeOptions {

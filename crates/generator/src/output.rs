@@ -6,17 +6,17 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::geom::wkb_point;
+use crate::geom::{mm_to_m, wkb_point};
 use crate::gpkg::GpkgWriter;
 use crate::nas::NasWriter;
 use crate::record::{LandUseRec, ParcelRec, TownInfo, Unit};
 use crate::registers::Registers;
 use crate::seed::sub_seed;
-use crate::settlement::{building_truth, Built, SettlementSpec};
+use crate::settlement::{building_truth, Built, SettlementSpec, ZoneCategory, ZoneRec};
 use crate::GenError;
 
 /// What was written for one town.
@@ -52,8 +52,16 @@ pub struct Output {
     truth: BufWriter<File>,
     truth_path: PathBuf,
     reg_rng: ChaCha8Rng,
+    zones: BufWriter<File>,
+    zones_path: PathBuf,
+    /// Zones written so far, of all towns and of the current one.
+    zones_total: u64,
+    zones_town: u32,
     pub counts: Vec<TownCounts>,
 }
+
+/// Bodenrichtwert-Stichtag of the generated zones (Thuringia values every two years).
+const LAND_VALUE_DATE: &str = "2024-01-01";
 
 impl std::fmt::Debug for Output {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -110,6 +118,16 @@ impl Output {
         truth
             .write_all(b"kind,alkis_id,class,dwellings,vacant_dwellings\n")
             .map_err(GenError::io(&truth_path))?;
+        let zones_path = dir.join("landvalues.geojson");
+        let f = File::create(&zones_path).map_err(GenError::io(&zones_path))?;
+        let mut zones = BufWriter::new(f);
+        zones
+            .write_all(
+                b"{\"type\":\"FeatureCollection\",\"name\":\"bodenrichtwerte\",\
+                  \"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::25832\"}},\
+                  \"features\":[\n",
+            )
+            .map_err(GenError::io(&zones_path))?;
         Ok(Self {
             dir: dir.to_owned(),
             seed,
@@ -121,6 +139,10 @@ impl Output {
             truth,
             truth_path,
             reg_rng: ChaCha8Rng::seed_from_u64(seed),
+            zones,
+            zones_path,
+            zones_total: 0,
+            zones_town: 0,
             counts: Vec::new(),
         })
     }
@@ -139,6 +161,7 @@ impl Output {
             self.begins.clone(),
         ));
         self.reg_rng = ChaCha8Rng::seed_from_u64(sub_seed(self.seed, &[5, town.index as u64]));
+        self.zones_town = 0;
         self.counts.push(TownCounts {
             ags: town.ags.clone(),
             name: town.name.clone(),
@@ -321,7 +344,56 @@ impl Output {
         for l in &built.land_use {
             self.land_use(l)?;
         }
+        for z in &built.zones {
+            self.zone(town, spec, z)?;
+        }
         Ok(())
+    }
+
+    /// One Bodenrichtwertzone as VBORIS publishes it (field names of the BORIS-D schema),
+    /// its value drawn from its own stream within the Thuringian level of its category.
+    fn zone(
+        &mut self,
+        town: &TownInfo,
+        spec: &SettlementSpec,
+        z: &ZoneRec,
+    ) -> Result<(), GenError> {
+        self.zones_town += 1;
+        let mut rng = ChaCha8Rng::seed_from_u64(sub_seed(
+            self.seed,
+            &[14, town.index as u64, u64::from(self.zones_town)],
+        ));
+        let (range, nuta, label) = match z.category {
+            ZoneCategory::Altstadt => (60..=90, "M", "Altstadt"),
+            ZoneCategory::Wohnen => (40..=70, "W", "Wohngebiet"),
+            ZoneCategory::Dorf => (15..=35, "MD", "Ortslage"),
+            ZoneCategory::Gewerbe => (10..=25, "G", "Gewerbe"),
+        };
+        let brw: u32 = rng.gen_range(range);
+        let ring: Vec<[f64; 2]> = z
+            .ring
+            .0
+            .iter()
+            .chain(z.ring.0.first())
+            .map(|&(x, y)| [mm_to_m(x), mm_to_m(y)])
+            .collect();
+        let feature = serde_json::json!({
+            "type": "Feature",
+            "properties": {
+                "WNUM": format!("{}{:04}", &town.ags[town.ags.len().saturating_sub(3)..], self.zones_town),
+                "BRW": brw,
+                "STAG": LAND_VALUE_DATE,
+                "ENTW": "B",
+                "NUTA": nuta,
+                "BRZNAME": format!("{} {label} {}", spec.name, self.zones_town),
+                "GENA": town.name,
+                "GABE": "Gutachterausschuss für Grundstückswerte Mittelthüringen",
+            },
+            "geometry": { "type": "Polygon", "coordinates": [ring] },
+        });
+        let sep = if self.zones_total == 0 { "" } else { ",\n" };
+        self.zones_total += 1;
+        write!(self.zones, "{sep}{feature}").map_err(GenError::io(&self.zones_path))
     }
 
     /// Closes every file; returns the paths written, relative to the output directory.
@@ -332,10 +404,15 @@ impl Output {
         self.gpkg.finish()?;
         self.regs.finish()?;
         self.truth.flush().map_err(GenError::io(&self.truth_path))?;
+        self.zones
+            .write_all(b"\n]}\n")
+            .and_then(|()| self.zones.flush())
+            .map_err(GenError::io(&self.zones_path))?;
         let mut files = self.nas_files.clone();
         files.extend(
             [
                 "alkis.gpkg",
+                "landvalues.geojson",
                 "registers/residents.csv",
                 "registers/meters.csv",
                 "registers/survey.csv",

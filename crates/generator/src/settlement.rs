@@ -297,8 +297,44 @@ pub struct Built {
     pub parcels: Vec<ParcelRec>,
     pub buildings: Vec<BuildingRec>,
     pub land_use: Vec<LandUseRec>,
+    /// Land-value zones (Bodenrichtwertzonen) over the built-up blocks.
+    pub zones: Vec<ZoneRec>,
     /// Vertices on the region boundary, for the neighbouring field cells.
     pub boundary: Vec<Pt>,
+}
+
+/// What a land-value zone holds, which sets its value level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoneCategory {
+    /// The old town of the main settlement.
+    Altstadt,
+    /// Other housing in the main settlement.
+    Wohnen,
+    /// A village.
+    Dorf,
+    /// Commercial and former farm land.
+    Gewerbe,
+}
+
+impl ZoneCategory {
+    fn of(kind: Kind, core: bool) -> Option<Self> {
+        match kind {
+            Kind::Gewerbe | Kind::Lpg => Some(Self::Gewerbe),
+            _ if !kind.two_rows() && kind != Kind::Platte => None,
+            _ if !core => Some(Self::Dorf),
+            Kind::Altstadt => Some(Self::Altstadt),
+            Kind::Hof | Kind::Dorf => Some(Self::Dorf),
+            _ => Some(Self::Wohnen),
+        }
+    }
+}
+
+/// A land-value zone: neighbouring blocks of one category in a block row, with the streets
+/// between them; zones of a settlement never overlap.
+#[derive(Debug)]
+pub struct ZoneRec {
+    pub ring: Ring,
+    pub category: ZoneCategory,
 }
 
 /// A plot while the settlement is being laid out.
@@ -371,7 +407,22 @@ pub fn build(
         y += sw;
         let (ry0, ry1b) = (y, y + row.height);
         let mut x = bx0;
+        let mut run: Option<(ZoneCategory, i64, i64)> = None;
         for &(bw, kind) in &row.blocks {
+            let cat = ZoneCategory::of(kind, spec.core);
+            let bx = x + row.vstreet_w;
+            run = match (run, cat) {
+                (Some((c, rx0, _)), Some(n)) if c == n => Some((c, rx0, bx + bw)),
+                (prev, next) => {
+                    if let Some((c, rx0, rx1)) = prev {
+                        built.zones.push(ZoneRec {
+                            ring: Ring::rect(rx0, ry0, rx1, ry1b),
+                            category: c,
+                        });
+                    }
+                    next.map(|n| (n, bx, bx + bw))
+                }
+            };
             pieces.push(Piece::Street {
                 ring: Ring::rect(x, ry0, x + row.vstreet_w, ry1b),
                 land: LandUseClass::Strassenverkehr,
@@ -396,6 +447,12 @@ pub fn build(
                 });
             }
             x = x1;
+        }
+        if let Some((c, rx0, rx1)) = run {
+            built.zones.push(ZoneRec {
+                ring: Ring::rect(rx0, ry0, rx1, ry1b),
+                category: c,
+            });
         }
         pieces.push(Piece::Street {
             ring: Ring::rect(x, ry0, bx1, ry1b),

@@ -11,6 +11,7 @@ mod error;
 pub mod facts;
 mod ids;
 mod land_use;
+pub mod land_value;
 mod municipality;
 mod offer;
 mod parcel;

@@ -19,7 +19,10 @@ use tokio::sync::mpsc;
 use model::{AlkisId, Flurstueckskennzeichen, HouseNumber, LandUseClass};
 
 mod gpkg;
+mod landvalues;
 mod valid;
+
+pub use landvalues::{import_land_values, LandValueReport};
 
 /// A vector import failed; nothing of it was kept.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +53,12 @@ pub enum VectorError {
     Map(String),
     #[error("the reader stopped unexpectedly")]
     ReaderGone,
+    #[error("{operation} failed")]
+    Db {
+        operation: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error(transparent)]
     Store(#[from] store::StoreError),
 }
