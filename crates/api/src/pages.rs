@@ -4,6 +4,7 @@
 //! paper, and carry OpenGraph tags so that a shared link shows a preview. Their data come
 //! from the same public views as the map's; the form posts an ordinary HTML form.
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -15,7 +16,9 @@ use utoipa_axum::routes;
 
 use crate::features::urlencode;
 use crate::limits::RateLimited;
-use crate::openapi::{BadRequest, TooManyRequests, Unavailable, UnsupportedMediaType, PAGES};
+use crate::openapi::{
+    BadRequest, TooLarge, TooManyRequests, Unavailable, UnsupportedMediaType, PAGES,
+};
 use crate::public_reads::PublicRead;
 use crate::search::{LandValue, LAND_VALUE_FIELDS};
 use crate::{AppState, Problem};
@@ -396,18 +399,39 @@ struct EnquiryForm {
     responses((status = 201, description = "Stored; the page thanks (HTML).", content_type = "text/html", body = String),
               (status = 404, description = "No such published offer (an HTML page).", content_type = "text/html", body = String),
               (status = 422, description = "The page again with what to correct (HTML).", content_type = "text/html", body = String),
-              BadRequest, UnsupportedMediaType, TooManyRequests, Unavailable))]
+              BadRequest, TooLarge, UnsupportedMediaType, TooManyRequests, Unavailable))]
 async fn offer_enquiry(
     State(state): State<AppState>,
     Path(id): Path<String>,
     _limit: RateLimited,
     read: PublicRead,
-    Form(form): Form<EnquiryForm>,
+    form: Result<Form<EnquiryForm>, FormRejection>,
 ) -> Result<Response, Problem> {
+    let form = match form {
+        Ok(Form(form)) => Ok(form),
+        // Not a form at all, or too large: the problem answer of every route.
+        Err(
+            rejection @ (FormRejection::InvalidFormContentType(_)
+            | FormRejection::BytesRejection(_)),
+        ) => return Ok(rejection.into_response()),
+        // A form without its fields, or with others: the page says what to fill in.
+        Err(_) => Err(EnquiryForm {
+            message: String::new(),
+            contact: String::new(),
+        }),
+    };
     let Some(offer) = load_offer(&read, &id).await? else {
         return Ok(not_found());
     };
     drop(read);
+    let form = match form {
+        Ok(form) => form,
+        Err(empty) => {
+            let note = FormNote::Invalid("Bitte füllen Sie das Formular aus.".to_owned(), empty);
+            let page = offer_document(&state, &offer, Some(note));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.into_string())).into_response());
+        }
+    };
     let note = match form_problem(&form) {
         Some(detail) => FormNote::Invalid(detail.to_owned(), form),
         None => {

@@ -100,6 +100,24 @@ async fn the_offer_form_sends_an_enquiry_without_javascript(pool: PgPool) {
     assert_eq!(response.status(), 201);
     assert!(response.text().await.unwrap().contains("Danke"));
     assert_eq!(enquiries().await, before + 1);
+    // A form without its fields gets the page with a hint, not an error document.
+    let response = s
+        .client
+        .post(s.url("/angebot/1"))
+        .form(&[("message", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("Bitte füllen Sie das Formular aus"));
     // The markup of the reader's words is text, never HTML.
     let response = send("<script>alert(1)</script>", "x").await.unwrap();
     let html = response.text().await.unwrap();

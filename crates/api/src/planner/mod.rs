@@ -24,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Planner;
-use crate::openapi::{BadRequest, Forbidden, Unauthorized, Unavailable, PLANNER};
+use crate::openapi::{BadRequest, Forbidden, Unauthorized, Unavailable, Unprocessable, PLANNER};
 use crate::problem::{Json, Query};
 use crate::{AppState, Problem};
 
@@ -246,7 +246,7 @@ struct SubjectQuery {
     params(SubjectQuery),
     responses((status = 200, description = "Everything stored about the person who gave `contact` (e-mail or phone, any case): citizen reports, enquiries, a planner account of that login (Art. 15 GDPR; administrators of every town; audited).",
                body = Value),
-              BadRequest, Unauthorized, Forbidden, Unavailable))]
+              BadRequest, Unauthorized, Forbidden, Unprocessable, Unavailable))]
 async fn privacy_subject(
     planner: Planner,
     State(state): State<AppState>,
