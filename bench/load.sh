@@ -91,7 +91,7 @@ function request()
   local client = (sent * 7 + index * 512) % 1024
   return wrk.format("GET", paths[(sent - 1) % #paths + 1], {
     ["Accept-Encoding"] = "gzip",
-    ["X-Forwarded-For"] = string.format("10.77.%d.%d", client // 256, client % 256),
+    ["X-Forwarded-For"] = string.format("10.77.%d.%d", math.floor(client / 256), client % 256),
   })
 end
 function response(status, headers, body)
