@@ -6,28 +6,10 @@
 # LEERSTAND_SKIP_API_FUZZ=1 skips the whole step.
 
 setup_api_fuzz() {
-  local root venv req marker want python
+  local root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  venv=$root/tests/api/.venv
-  req=$root/tests/api/requirements.txt
-  marker=$venv/.requirements.sha256
-  want=$(sha256sum "$req" | cut -d' ' -f1)
-  if [ -x "$venv/bin/schemathesis" ] && [ "$(cat "$marker" 2>/dev/null)" = "$want" ] &&
-    "$venv/bin/python" -c 'import schemathesis' 2>/dev/null; then
-    return 0
-  fi
-  if declare -F ensure_packages >/dev/null; then
-    ensure_packages python3 python3-venv
-  fi
-  python=/usr/bin/python3
-  [ -x "$python" ] || python=$(command -v python3) ||
-    { echo "setup: error: python3 is missing (apt-get install python3 python3-venv)" >&2; return 1; }
-  echo "setup: API fuzzing environment: $venv ($("$python" --version 2>&1))" >&2
-  "$python" -m venv --clear "$venv" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-virtualenv \
-    -r "$req" >&2 ||
-    { echo "setup: error: installing $req into $venv failed (is PyPI reachable?)" >&2; return 1; }
-  echo "$want" >"$marker"
+  . "$root/scripts/setup-venv.sh"
+  ensure_venv "API fuzzing environment" "$root/tests/api/.venv" "$root/tests/api/requirements.txt" schemathesis
 }
 
 if [ -z "${LEERSTAND_SKIP_API_FUZZ:-}" ]; then

@@ -5,29 +5,10 @@
 # installed again while it matches. LEERSTAND_SKIP_NOTEBOOKS=1 skips the whole step.
 
 setup_notebooks() {
-  local root venv req marker want python
+  local root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  venv=$root/notebooks/.venv
-  req=$root/notebooks/requirements.txt
-  marker=$venv/.requirements.sha256
-  want=$(sha256sum "$req" | cut -d' ' -f1)
-  if [ -x "$venv/bin/python" ] && [ "$(cat "$marker" 2>/dev/null)" = "$want" ] &&
-    "$venv/bin/python" -c 'import sys' 2>/dev/null; then
-    return 0
-  fi
-  # Debian's python3 (the one python3-venv belongs to) when there is one.
-  if declare -F ensure_packages >/dev/null; then
-    ensure_packages python3 python3-venv
-  fi
-  python=/usr/bin/python3
-  [ -x "$python" ] || python=$(command -v python3) ||
-    { echo "setup: error: python3 is missing (apt-get install python3 python3-venv)" >&2; return 1; }
-  echo "setup: notebook environment: $venv ($("$python" --version 2>&1))" >&2
-  "$python" -m venv --clear "$venv" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-virtualenv \
-    -r "$req" >&2 ||
-    { echo "setup: error: installing $req into $venv failed (is PyPI reachable?)" >&2; return 1; }
-  echo "$want" >"$marker"
+  . "$root/scripts/setup-venv.sh"
+  ensure_venv "notebook environment" "$root/notebooks/.venv" "$root/notebooks/requirements.txt" sys
 }
 
 if [ -z "${LEERSTAND_SKIP_NOTEBOOKS:-}" ]; then

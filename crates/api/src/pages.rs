@@ -687,9 +687,12 @@ fn map_link(id: &str, lon: f64, lat: f64) -> String {
     format!("/#map=18/{lat:.5}/{lon:.5}&plot={}", urlencode(id))
 }
 
+/// The German legend text of a class (`tiles/palette.json`, read once per process).
 fn class_name(class: &str) -> String {
-    tiles::palette()
-        .ok()
+    static PALETTE: std::sync::OnceLock<Option<serde_json::Value>> = std::sync::OnceLock::new();
+    PALETTE
+        .get_or_init(|| tiles::palette().ok())
+        .as_ref()
         .and_then(|p| p["classes"][class]["de"].as_str().map(str::to_owned))
         .unwrap_or_else(|| "Grundstück".to_owned())
 }
