@@ -3,8 +3,7 @@
 //! feature and field named and nothing changed, a re-import replacing the zones, and the
 //! generated towns' land values on a plot's detail and page through a running server.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 
 mod common;
-use common::{leerstand, url_of};
+use common::{get, leerstand, url_of};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -86,23 +85,6 @@ async fn broken_zones_are_refused_and_a_reimport_replaces(pool: PgPool) {
     let again = ok(&url, &["import", "landvalues", good.to_str().unwrap()]);
     assert!(again.contains("0 new, 2 replaced"), "{again}");
     assert_eq!(zones(&pool).await, before);
-}
-
-/// A plain HTTP/1.1 GET; returns the status line and body.
-fn get(port: u16, path: &str) -> Option<(String, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    Some((head.lines().next()?.to_owned(), body.to_owned()))
 }
 
 #[sqlx::test(migrations = false)]
@@ -181,28 +163,16 @@ async fn generated_land_values_reach_the_plot_detail_and_page(pool: PgPool) {
     .await
     .unwrap();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_leerstand"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", &url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut server, port) = common::serve(&url);
     let started = Instant::now();
     let detail = loop {
-        if let Some(r) = get(port, &format!("/plots/{id}")) {
+        if let Some(r) = get(port, &format!("/plots/{id}"), None) {
             break r;
         }
         assert!(started.elapsed() < Duration::from_secs(30), "no server");
         std::thread::sleep(Duration::from_millis(100));
     };
-    let page = get(port, &format!("/grundstueck/{id}")).unwrap();
+    let page = get(port, &format!("/grundstueck/{id}"), None).unwrap();
     server.kill().unwrap();
     server.wait().unwrap();
 
